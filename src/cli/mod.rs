@@ -1,0 +1,107 @@
+//! Command-line interface: argument parsing, logging and the human/JSON output of each command.
+
+mod check;
+mod preview;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Turns tag and category listing pages into RSS 2.0 and Atom 1.0 feeds.
+#[derive(Debug, Parser)]
+#[command(name = "tagfeed", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Config file; relative paths inside it start at its folder
+    #[arg(long, short = 'c', global = true, default_value = tagfeed::config::DEFAULT_PATH)]
+    pub config: PathBuf,
+    /// Print only errors (for cron)
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail on stderr; repeat for debug logs
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build every source's feeds and write the files that changed
+    Run(run::RunArgs),
+    /// Validate the config and show what a run would produce, writing nothing
+    Check(check::CheckArgs),
+    /// Show the entries tagfeed would extract from a saved listing (to develop selectors)
+    Preview(Box<preview::PreviewArgs>),
+}
+
+/// Process exit codes, documented in README.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    SourcesFailed = 1,
+    Usage = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Runs the chosen command.
+pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Run(a) => run::run(&cli.global, &a),
+        Command::Check(a) => check::check(&cli.global, &a),
+        Command::Preview(a) => preview::preview(&cli.global, &a),
+    }
+}
+
+/// Logs go to stderr: errors only with `-q`, warnings by default, `-v` info, `-vv` debug.
+pub fn init_logging(g: &Global) {
+    let level = match (g.quiet, g.verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        (false, _) => tracing::Level::DEBUG,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+/// Loads the config, printing a config error in full and mapping it to exit code 2.
+fn load_config(g: &Global) -> Result<tagfeed::config::Config, Exit> {
+    tagfeed::config::load(&g.config).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Usage
+    })
+}
+
+/// Prints warnings about a source unless `-q`.
+fn print_warnings(g: &Global, source: &str, warnings: &[tagfeed::model::Warning]) {
+    if g.quiet {
+        return;
+    }
+    for w in warnings {
+        eprintln!("warning: {source}: {w}");
+    }
+}
+
+/// Prints a JSON value on stdout.
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! `tagfeed preview FILE`: what tagfeed extracts from a saved listing, to develop selectors.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde_json::json;
+use tagfeed::config::Source;
+use tagfeed::extract::{Field, Format, Selectors};
+use tagfeed::model::Entry;
+use tagfeed::normalize::date::DateRules;
+use tagfeed::refresh;
+use tagfeed::source;
+
+use super::{Exit, Global, load_config, print_json, print_warnings};
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// A saved listing page (HTML) or text listing
+    pub file: PathBuf,
+    /// Start from this source's settings in the config (selectors, time zone, page_url)
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// How the listing is written; guessed from the content when left out
+    #[arg(long, value_parser = ["text", "html"])]
+    pub format: Option<String>,
+    /// CSS selector matching one entry (HTML)
+    #[arg(long, value_name = "CSS")]
+    pub item: Option<String>,
+    /// Title selector: "CSS", "CSS@attr" or "@attr"
+    #[arg(long, value_name = "SEL")]
+    pub title: Option<String>,
+    /// Link selector
+    #[arg(long, value_name = "SEL")]
+    pub link: Option<String>,
+    /// Date selector
+    #[arg(long, value_name = "SEL")]
+    pub date: Option<String>,
+    /// Summary selector
+    #[arg(long, value_name = "SEL")]
+    pub summary: Option<String>,
+    /// Categories selector (every match is one category)
+    #[arg(long, value_name = "SEL")]
+    pub categories: Option<String>,
+    /// The listing's public address, to resolve relative links
+    #[arg(long, value_name = "URL")]
+    pub page_url: Option<url::Url>,
+    /// Time zone of dates without an offset (IANA name)
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<chrono_tz::Tz>,
+    /// Read 10/09/2020 as 10 September
+    #[arg(long)]
+    pub day_first: bool,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
+    let mut source = match &a.source {
+        Some(name) => {
+            let config = match load_config(g) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            match config.source(name) {
+                Some(s) => s.clone(),
+                None => {
+                    eprintln!(
+                        "error: --source {name}: no source of that name in {}",
+                        g.config.display()
+                    );
+                    return Ok(Exit::Usage);
+                }
+            }
+        }
+        None => blank_source(),
+    };
+    if let Err(msg) = apply_flags(&mut source, a) {
+        eprintln!("error: {msg}");
+        return Ok(Exit::Usage);
+    }
+    let loaded = match source::read_file(&a.file) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Exit::SourcesFailed);
+        }
+    };
+    let read = match refresh::read(&source, &loaded, SystemTime::now().into()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", a.file.display());
+            return Ok(Exit::Usage);
+        }
+    };
+    let entries = &read.normalized.entries;
+    if a.json {
+        let items: Vec<_> = entries.iter().map(entry_json).collect();
+        print_json(&json!({
+            "file": a.file, "format": read.format, "encoding": read.encoding,
+            "heading": read.listing.heading, "found": read.listing.entries.len(),
+            "entries": items, "warnings": read.normalized.warnings,
+        }))
+        .context("writing JSON")?;
+    } else {
+        print_warnings(g, &a.file.display().to_string(), &read.normalized.warnings);
+        println!(
+            "{}: {} listing, {}, heading {:?}: {} entries",
+            a.file.display(),
+            format!("{:?}", read.format).to_lowercase(),
+            read.encoding,
+            read.listing.heading.as_deref().unwrap_or("-"),
+            entries.len()
+        );
+        print!("{}", table(entries));
+    }
+    Ok(Exit::Ok)
+}
+
+fn blank_source() -> Source {
+    Source {
+        name: "preview".into(),
+        title: None,
+        description: None,
+        author: None,
+        path: PathBuf::new(),
+        page_url: None,
+        format: None,
+        rules: DateRules::default(),
+        categories: Some(Vec::new()),
+        max_items: None,
+        select: None,
+    }
+}
+
+fn apply_flags(s: &mut Source, a: &PreviewArgs) -> Result<(), String> {
+    if let Some(f) = &a.format {
+        s.format = Some(f.parse::<Format>()?);
+    }
+    if let Some(u) = &a.page_url {
+        s.page_url = Some(u.clone());
+    }
+    if let Some(tz) = a.timezone {
+        s.rules.timezone = tz;
+    }
+    if a.day_first {
+        s.rules.day_first = true;
+    }
+    let field = |flag: &str, v: &Option<String>| -> Result<Option<Field>, String> {
+        v.as_deref()
+            .map(|v| Field::parse(v).map_err(|e| format!("--{flag}: {e}")))
+            .transpose()
+    };
+    if let Some(item) = field("item", &a.item)? {
+        s.select = Some(Selectors::with_item(item));
+    }
+    let wants_fields = [&a.title, &a.link, &a.date, &a.summary, &a.categories]
+        .iter()
+        .any(|f| f.is_some());
+    match s.select.as_mut() {
+        Some(sel) => {
+            let set = |slot: &mut Option<Field>, f: Option<Field>| {
+                if f.is_some() {
+                    *slot = f;
+                }
+            };
+            set(&mut sel.title, field("title", &a.title)?);
+            set(&mut sel.link, field("link", &a.link)?);
+            set(&mut sel.date, field("date", &a.date)?);
+            set(&mut sel.summary, field("summary", &a.summary)?);
+            set(&mut sel.categories, field("categories", &a.categories)?);
+        }
+        None if wants_fields => {
+            return Err(
+                "field selectors need --item CSS (the element that holds one entry)".into(),
+            );
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+fn entry_json(e: &Entry) -> serde_json::Value {
+    json!({
+        "id": e.id, "title": e.title, "link": e.link.as_ref().map(url::Url::as_str),
+        "date": e.published.map(|d| d.to_rfc3339()), "summary": e.summary,
+        "categories": e.categories,
+    })
+}
+
+/// A fixed-width table: date, title, link, start of the summary.
+fn table(entries: &[Entry]) -> String {
+    let cut = |s: &str, n: usize| -> String {
+        let s: String = s.chars().collect();
+        if s.chars().count() <= n {
+            format!("{s:<n$}")
+        } else {
+            format!("{}…", s.chars().take(n - 1).collect::<String>())
+        }
+    };
+    let mut out = format!(
+        "{:>3}  {:<16}  {:<44}  {:<50}  {}\n",
+        "#", "DATE", "TITLE", "LINK", "SUMMARY"
+    );
+    for (i, e) in entries.iter().enumerate() {
+        let date = e
+            .published
+            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "(undated)".into());
+        let link = e.link.as_ref().map(url::Url::as_str).unwrap_or("-");
+        let summary = e
+            .summary
+            .as_deref()
+            .map(tagfeed::normalize::text::strip_tags)
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:>3}  {:<16}  {}  {}  {}\n",
+            i + 1,
+            date,
+            cut(&e.title, 44),
+            cut(link, 50),
+            cut(&summary, 40).trim_end()
+        ));
+    }
+    out
+}

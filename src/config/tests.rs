@@ -1,0 +1,170 @@
+use super::*;
+
+const GOOD: &str = r#"
+[output]
+dir = "../feeds"
+base_url = "https://feeds.example.org/sub"
+max_items = 20
+
+[[source]]
+name = "partnerships"
+title = "Partnerships"
+path = "samples/partnerships.txt"
+page_url = "https://www.defense.gov/News/Tag/2/"
+timezone = "America/New_York"
+categories = ["Partnerships"]
+
+[[source]]
+name = "defense-html"
+path = "samples/partnerships.html"
+max_items = 5
+
+[source.select]
+item = "listing-with-preview"
+title = "@article-title"
+link = "@article-url"
+date = "@publish-date-ap"
+summary = "@article-summary"
+categories = ".tags a"
+"#;
+
+#[test]
+fn parses_a_full_config() {
+    let c = parse(GOOD).unwrap();
+    assert_eq!(c.output.dir, PathBuf::from("../feeds"));
+    // A base URL without a trailing slash still joins file names under it.
+    assert_eq!(c.output.base_url.as_str(), "https://feeds.example.org/sub/");
+    assert_eq!(c.sources.len(), 2);
+    let p = &c.sources[0];
+    assert_eq!(p.rules.timezone, chrono_tz::America::New_York);
+    assert_eq!(p.format, None);
+    assert_eq!(p.max_items(&c.output), 20);
+    let h = &c.sources[1];
+    assert_eq!(h.format, Some(Format::Html), "a select table implies html");
+    assert_eq!(h.max_items(&c.output), 5);
+    assert_eq!(
+        h.select.as_ref().unwrap().item.as_str(),
+        "listing-with-preview"
+    );
+    assert_eq!(h.rules.timezone, Tz::UTC);
+}
+
+fn err(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+fn with_source(extra: &str) -> String {
+    format!(
+        "[output]\nbase_url = \"https://f.org/\"\n\n[[source]]\nname = \"a\"\npath = \"a.txt\"\n{extra}"
+    )
+}
+
+#[test]
+fn unknown_key_names_line_column_and_key() {
+    let e = err(&with_source("titel = \"x\"\n"));
+    assert!(
+        e.starts_with("config:7:1: source[0].titel: unknown field `titel`"),
+        "{e}"
+    );
+    assert!(e.contains("help:"), "{e}");
+}
+
+#[test]
+fn select_errors() {
+    let e = err(&with_source("[source.select]\ntitle = \"h2\"\n"));
+    assert!(e.contains("source[0].select: missing key item"), "{e}");
+    let e = err(&with_source("[source.select]\nitem = \"div[\"\n"));
+    assert!(
+        e.contains(":8:8: source[0].select.item: invalid CSS selector \"div[\""),
+        "{e}"
+    );
+    let e = err(&with_source("format = \"html\"\n"));
+    assert!(e.contains("needs a [source.select] table"), "{e}");
+    let e = err(&with_source("format = \"rss\"\n"));
+    assert!(
+        e.contains("source[0].format: unknown format \"rss\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_values_are_named() {
+    let e = err(&with_source("timezone = \"Mars/Olympus\"\n"));
+    assert!(
+        e.contains("config:7:12: source[0].timezone: unknown time zone \"Mars/Olympus\""),
+        "{e}"
+    );
+    assert!(e.contains("America/New_York"), "{e}");
+    let e = err(&with_source("page_url = \"/news/\"\n"));
+    assert!(
+        e.contains("source[0].page_url: \"/news/\" is not an absolute http(s) URL"),
+        "{e}"
+    );
+    let e = err(&with_source("max_items = 0\n"));
+    assert!(
+        e.contains("source[0].max_items: must be at least 1, not 0"),
+        "{e}"
+    );
+    let e = err(&with_source("day_first = \"yes\"\n"));
+    assert!(
+        e.contains("source[0].day_first") && e.contains("expected a boolean"),
+        "{e}"
+    );
+    let e = err("[output]\nbase_url = \"feeds/\"\n[[source]]\nname = \"a\"\npath = \"a\"\n");
+    assert!(e.contains("config:2:12: output.base_url"), "{e}");
+}
+
+#[test]
+fn names_are_slugs_and_unique() {
+    let e = err(&with_source("[[source]]\nname = \"a\"\npath = \"b.txt\"\n"));
+    assert!(
+        e.contains("config:8:8: source[1].name: duplicate source name \"a\""),
+        "{e}"
+    );
+    assert!(e.contains("the first is on line 5"), "{e}");
+    let e = err(
+        "[output]\nbase_url = \"https://f.org/\"\n[[source]]\nname = \"Bad Name\"\npath = \"a\"\n",
+    );
+    assert!(
+        e.contains("source[0].name: \"Bad Name\" is not a valid name"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_pieces() {
+    let e = err("[[source]]\nname = \"a\"\npath = \"a\"\n");
+    assert!(e.contains("output: missing [output] table"), "{e}");
+    let e = err("[output]\nbase_url = \"https://f.org/\"\n");
+    assert!(e.contains("no [[source]] defined"), "{e}");
+    let e = err("[output]\nbase_url = \"https://f.org/\"\n[[source]]\nname = \"a\"\n");
+    assert!(e.contains("source[0].path: missing key path"), "{e}");
+    let e = err("[output]\nbase_url = \"https://f.org/\"\n[[source]]\npath = \"a\"\n");
+    assert!(e.contains("missing key name"), "{e}");
+    let e = err("[output\n");
+    assert!(e.starts_with("config:1:"), "{e}");
+}
+
+#[test]
+fn load_resolves_paths_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tagfeed.toml");
+    std::fs::write(&path, GOOD).unwrap();
+    let c = load(&path).unwrap();
+    assert_eq!(c.output.dir, dir.path().join("../feeds"));
+    assert_eq!(
+        c.sources[0].path,
+        dir.path().join("samples/partnerships.txt")
+    );
+    std::fs::write(&path, with_source("bogus = 1\n")).unwrap();
+    let e = load(&path).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("{}:7:1: source[0].bogus", path.display())),
+        "{e}"
+    );
+    let e = load(&dir.path().join("nope.toml")).unwrap_err().to_string();
+    assert!(
+        e.contains("cannot read the config file") && e.contains("--config"),
+        "{e}"
+    );
+}

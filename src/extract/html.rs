@@ -1,0 +1,211 @@
+//! HTML listings: one entry per `item` match, each field looked up inside that item.
+
+use std::sync::LazyLock;
+
+use scraper::{ElementRef, Html, Selector};
+
+use super::select::{Field, Selectors};
+use super::{Listing, RawEntry, RawSummary};
+use crate::model::Origin;
+
+fn sel(css: &str) -> Selector {
+    // Constant selectors below are valid CSS; a typo would fail every test at once.
+    Selector::parse(css).expect("built-in selector")
+}
+
+static HEADING: LazyLock<Selector> = LazyLock::new(|| sel("h1, h2, h3, h4, h5, h6"));
+static LINK: LazyLock<Selector> = LazyLock::new(|| sel("a[href]"));
+static TIME: LazyLock<Selector> = LazyLock::new(|| sel("time"));
+static H1: LazyLock<Selector> = LazyLock::new(|| sel("h1"));
+static TITLE: LazyLock<Selector> = LazyLock::new(|| sel("title"));
+static BASE: LazyLock<Selector> = LazyLock::new(|| sel("base[href]"));
+static CANONICAL: LazyLock<Selector> = LazyLock::new(|| sel("link[rel~=canonical][href]"));
+
+/// Extracts every item of an HTML listing.
+pub fn extract(html: &str, selectors: &Selectors) -> Listing {
+    let doc = Html::parse_document(html);
+    let root = doc.root_element();
+    let attr_of = |s: &Selector, a: &str| {
+        root.select(s)
+            .next()
+            .and_then(|e| e.attr(a))
+            .map(|v| v.trim().to_string())
+    };
+    let text_of = |s: &Selector| root.select(s).next().map(text).filter(|t| !t.is_empty());
+    let entries = selectors
+        .item
+        .elements(root)
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| entry(item, i + 1, selectors))
+        .collect();
+    Listing {
+        heading: text_of(&H1).or_else(|| text_of(&TITLE)),
+        base_href: attr_of(&BASE, "href"),
+        canonical: attr_of(&CANONICAL, "href"),
+        entries,
+        warnings: Vec::new(),
+    }
+}
+
+fn entry(item: ElementRef<'_>, n: usize, s: &Selectors) -> RawEntry {
+    let mut e = RawEntry::new(Origin::Item(n));
+    e.title = match &s.title {
+        Some(f) => field_text(item, f),
+        None => first(item, &HEADING)
+            .or_else(|| link_element(item))
+            .map(text),
+    };
+    e.link = match &s.link {
+        Some(f) => f.first_attr(item).and_then(|(el, attr)| match f.attr() {
+            Some(_) => attr.map(str::to_string),
+            None => href_of(el),
+        }),
+        None => link_element(item).and_then(|a| a.attr("href").map(str::to_string)),
+    };
+    e.date = match &s.date {
+        Some(f) => f.first_attr(item).and_then(|(el, attr)| match f.attr() {
+            Some(_) => attr.map(str::to_string),
+            None => Some(date_of(el)),
+        }),
+        None => first(item, &TIME).map(date_of),
+    };
+    e.summary = s.summary.as_ref().and_then(|f| {
+        let (el, attr) = f.first_attr(item)?;
+        match f.attr() {
+            Some(_) => attr.map(|a| RawSummary::Text(vec![a.to_string()])),
+            None => Some(RawSummary::Html(el.inner_html())),
+        }
+    });
+    if let Some(f) = &s.categories {
+        e.categories = f
+            .elements(item)
+            .into_iter()
+            .filter_map(|el| match f.attr() {
+                Some(a) => el.attr(a).map(str::to_string),
+                None => Some(text(el)),
+            })
+            .filter(|c| !c.trim().is_empty())
+            .collect();
+    }
+    e
+}
+
+fn first<'a>(item: ElementRef<'a>, s: &Selector) -> Option<ElementRef<'a>> {
+    item.select(s).next()
+}
+
+/// The item itself when it is a link, else its first link.
+fn link_element(item: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    if item.value().name() == "a" && item.attr("href").is_some() {
+        Some(item)
+    } else {
+        first(item, &LINK)
+    }
+}
+
+fn href_of(el: ElementRef<'_>) -> Option<String> {
+    el.attr("href")
+        .or_else(|| first(el, &LINK).and_then(|a| a.attr("href")))
+        .map(str::to_string)
+}
+
+/// `<time datetime>` carries the machine-readable date; other elements their text.
+fn date_of(el: ElementRef<'_>) -> String {
+    el.attr("datetime")
+        .map(str::to_string)
+        .unwrap_or_else(|| text(el))
+}
+
+fn field_text(item: ElementRef<'_>, f: &Field) -> Option<String> {
+    let (el, attr) = f.first_attr(item)?;
+    match f.attr() {
+        Some(_) => attr.map(str::to_string),
+        None => Some(text(el)),
+    }
+}
+
+fn text(el: ElementRef<'_>) -> String {
+    crate::normalize::text::collapse(&el.text().collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selectors(item: &str, fields: &[(&str, &str)]) -> Selectors {
+        let mut s = Selectors::with_item(Field::parse(item).unwrap());
+        for (k, v) in fields {
+            let f = Some(Field::parse(v).unwrap());
+            match *k {
+                "title" => s.title = f,
+                "link" => s.link = f,
+                "date" => s.date = f,
+                "summary" => s.summary = f,
+                "categories" => s.categories = f,
+                _ => unreachable!(),
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn fields_stay_with_their_item() {
+        // The second item has no date: it must not borrow the third's.
+        let html = r#"<ul>
+          <li><a href="/a">A</a><time datetime="2020-01-01">Jan 1</time></li>
+          <li><a href="/b">B</a></li>
+          <li><a href="/c">C</a><time>Jan 3, 2020</time></li></ul>"#;
+        let l = extract(html, &selectors("li", &[]));
+        let got: Vec<_> = l
+            .entries
+            .iter()
+            .map(|e| (e.title.as_deref(), e.link.as_deref(), e.date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("A"), Some("/a"), Some("2020-01-01")),
+                (Some("B"), Some("/b"), None),
+                (Some("C"), Some("/c"), Some("Jan 3, 2020")),
+            ]
+        );
+    }
+
+    #[test]
+    fn attributes_of_the_item_itself() {
+        let html = r#"<listing-with-preview article-title="T &amp; U" article-url="https://x.org/1"
+            publish-date-ap="Oct. 9, 2020" article-summary="S"></listing-with-preview>"#;
+        let s = selectors(
+            "listing-with-preview",
+            &[
+                ("title", "@article-title"),
+                ("link", "@article-url"),
+                ("date", "@publish-date-ap"),
+                ("summary", "@article-summary"),
+            ],
+        );
+        let e = &extract(html, &s).entries[0];
+        assert_eq!(e.title.as_deref(), Some("T & U"));
+        assert_eq!(e.link.as_deref(), Some("https://x.org/1"));
+        assert_eq!(e.date.as_deref(), Some("Oct. 9, 2020"));
+        assert_eq!(e.summary, Some(RawSummary::Text(vec!["S".into()])));
+    }
+
+    #[test]
+    fn page_metadata_and_categories() {
+        let html = r#"<html><head><title>Site</title><base href="/root/">
+            <link rel="canonical" href="https://x.org/tag/a/"></head><body><h1> Tag: A </h1>
+            <div class="p"><h2>T</h2><p class="s">Hi <b>there</b></p>
+            <span class="tags"><a>One</a><a> </a><a>Two</a></span></div></body></html>"#;
+        let s = selectors("div.p", &[("summary", "p.s"), ("categories", ".tags a")]);
+        let l = extract(html, &s);
+        assert_eq!(l.heading.as_deref(), Some("Tag: A"));
+        assert_eq!(l.base_href.as_deref(), Some("/root/"));
+        assert_eq!(l.canonical.as_deref(), Some("https://x.org/tag/a/"));
+        let e = &l.entries[0];
+        assert_eq!(e.title.as_deref(), Some("T"));
+        assert_eq!(e.summary, Some(RawSummary::Html("Hi <b>there</b>".into())));
+        assert_eq!(e.categories, ["One", "Two"]);
+    }
+}

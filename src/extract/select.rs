@@ -1,0 +1,179 @@
+//! Field selectors: `"CSS"`, `"CSS@attr"` or `"@attr"`, compiled once when the config loads.
+//!
+//! Each field is looked up inside one item element, never across the page, so fields can't drift
+//! apart when one item lacks a date (the bug of tools that pair separate lists by position).
+
+use scraper::{ElementRef, Selector};
+
+/// One compiled field selector.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// `None` for `"@attr"`: the item element itself.
+    css: Option<Selector>,
+    attr: Option<String>,
+    /// As written, for messages.
+    source: String,
+}
+
+impl PartialEq for Field {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Field {
+    /// Compiles `"CSS"`, `"CSS@attr"` or `"@attr"`. The `@` splits only outside brackets and
+    /// quotes, so `a[href^="mailto:x@y"]` stays one selector.
+    pub fn parse(spec: &str) -> Result<Field, String> {
+        let spec_trim = spec.trim();
+        if spec_trim.is_empty() {
+            return Err("the selector is empty".into());
+        }
+        let (css, attr) = match split_attr(spec_trim) {
+            Some(at) => (spec_trim[..at].trim(), Some(spec_trim[at + 1..].trim())),
+            None => (spec_trim, None),
+        };
+        if let Some(a) = attr
+            && !is_attr_name(a)
+        {
+            return Err(format!(
+                "{a:?} after '@' is not an attribute name; write \"CSS@attribute\", e.g. \"a@href\""
+            ));
+        }
+        let css = if css.is_empty() {
+            if attr.is_none() {
+                return Err("the selector is empty".into());
+            }
+            None
+        } else {
+            Some(compile(css)?)
+        };
+        Ok(Field {
+            css,
+            attr: attr.map(str::to_string),
+            source: spec.to_string(),
+        })
+    }
+
+    /// The selector as the user wrote it.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The attribute this field reads, if any.
+    pub fn attr(&self) -> Option<&str> {
+        self.attr.as_deref()
+    }
+
+    /// Elements this field matches inside `item` (the item itself for `"@attr"`).
+    pub fn elements<'a>(&self, item: ElementRef<'a>) -> Vec<ElementRef<'a>> {
+        match &self.css {
+            None => vec![item],
+            Some(sel) => item.select(sel).collect(),
+        }
+    }
+
+    /// The first element's attribute (when `@attr` is given) or `None` when there is no match.
+    pub fn first_attr<'a>(
+        &self,
+        item: ElementRef<'a>,
+    ) -> Option<(ElementRef<'a>, Option<&'a str>)> {
+        let el = self.elements(item).into_iter().next()?;
+        Some((el, self.attr.as_deref().and_then(|a| el.attr(a))))
+    }
+}
+
+/// Compiles a CSS selector with the parser's message on failure.
+pub fn compile(css: &str) -> Result<Selector, String> {
+    Selector::parse(css).map_err(|e| format!("invalid CSS selector {css:?}: {e}"))
+}
+
+fn split_attr(spec: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut at = None;
+    for (i, c) in spec.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '(') => depth += 1,
+            (None, ']' | ')') => depth -= 1,
+            (None, '@') if depth == 0 => at = Some(i),
+            _ => {}
+        }
+    }
+    at
+}
+
+fn is_attr_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+}
+
+/// The compiled `[source.select]` table of an HTML source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selectors {
+    /// Each match is one entry.
+    pub item: Field,
+    /// Default: the first heading (`h1`–`h6`) in the item, else its first link.
+    pub title: Option<Field>,
+    /// Default: the item's own `href` if it is a link, else its first `a[href]`.
+    pub link: Option<Field>,
+    /// Default: the first `time` element (its `datetime`, else its text).
+    pub date: Option<Field>,
+    /// An element's inner HTML, or an attribute read as plain text.
+    pub summary: Option<Field>,
+    /// Every match is one category.
+    pub categories: Option<Field>,
+}
+
+impl Selectors {
+    /// Selectors with only `item` set: the defaults above fill in the rest.
+    pub fn with_item(item: Field) -> Self {
+        Selectors {
+            item,
+            title: None,
+            link: None,
+            date: None,
+            summary: None,
+            categories: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_three_forms() {
+        let f = Field::parse("@article-title").unwrap();
+        assert!(f.css.is_none());
+        assert_eq!(f.attr(), Some("article-title"));
+        let f = Field::parse("h2 a@href").unwrap();
+        assert!(f.css.is_some());
+        assert_eq!(f.attr(), Some("href"));
+        let f = Field::parse(".title").unwrap();
+        assert_eq!(f.attr(), None);
+        let f = Field::parse(r#"a[href*="@"]"#).unwrap();
+        assert_eq!(f.attr(), None, "an @ inside brackets is part of the CSS");
+    }
+
+    #[test]
+    fn bad_selectors_say_why() {
+        assert!(Field::parse("").unwrap_err().contains("empty"));
+        assert!(
+            Field::parse("div[")
+                .unwrap_err()
+                .contains("invalid CSS selector")
+        );
+        assert!(Field::parse("a@").unwrap_err().contains("attribute name"));
+        assert!(
+            Field::parse("a@ b c")
+                .unwrap_err()
+                .contains("attribute name")
+        );
+    }
+}

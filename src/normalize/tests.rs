@@ -1,0 +1,142 @@
+use super::*;
+
+fn raw(n: usize, title: &str, link: Option<&str>, date: Option<&str>) -> RawEntry {
+    let mut e = RawEntry::new(Origin::Item(n));
+    e.title = Some(title.into());
+    e.link = link.map(Into::into);
+    e.date = date.map(Into::into);
+    e
+}
+
+fn run(listing: &Listing, page: Option<&str>) -> Normalized {
+    let page = page.map(|p| Url::parse(p).unwrap());
+    let now: DateTime<Utc> = "2026-11-28T12:00:00Z".parse().unwrap();
+    let ctx = Context {
+        source: "s",
+        page_url: page.as_ref(),
+        rules: DateRules::default(),
+        categories: &["Tag".to_string()],
+        now,
+        seen_at: now.fixed_offset(),
+    };
+    normalize(listing, &ctx)
+}
+
+#[test]
+fn links_resolve_against_page_url_and_base_href() {
+    let mut l = Listing {
+        entries: vec![raw(1, "A", Some("../b/c?utm_source=x#f"), None)],
+        ..Listing::default()
+    };
+    let n = run(&l, Some("https://Example.org/tag/x/"));
+    assert_eq!(
+        n.entries[0].link.as_ref().unwrap().as_str(),
+        "https://example.org/tag/b/c?utm_source=x#f"
+    );
+    assert_eq!(n.entries[0].id, "https://example.org/tag/b/c");
+    l.base_href = Some("/root/".into());
+    let n = run(&l, Some("https://example.org/tag/x/"));
+    assert_eq!(n.entries[0].id, "https://example.org/b/c");
+}
+
+#[test]
+fn relative_link_without_base_is_reported() {
+    let l = Listing {
+        entries: vec![
+            raw(1, "A", Some("welcome"), None),
+            raw(2, "B", Some("javascript:x()"), None),
+        ],
+        ..Listing::default()
+    };
+    let n = run(&l, None);
+    assert_eq!(n.entries.len(), 2);
+    assert!(n.entries.iter().all(|e| e.link.is_none()));
+    assert!(
+        n.warnings[0]
+            .to_string()
+            .contains("item 1: link \"welcome\" is relative"),
+        "{:?}",
+        n.warnings
+    );
+    assert!(
+        n.warnings[1].to_string().contains("javascript"),
+        "{:?}",
+        n.warnings
+    );
+    // Without a link the id is hashed, and stays a valid URN.
+    assert!(n.entries[0].id.starts_with("urn:uuid:"));
+}
+
+#[test]
+fn implausible_and_bad_dates_become_undated_with_a_warning() {
+    let l = Listing {
+        entries: vec![
+            raw(1, "Future", None, Some("2030-01-01")),
+            raw(2, "Ancient", None, Some("0001-01-01")),
+            raw(3, "Bad", None, Some("Oct. 32, 2020")),
+            raw(4, "Good", None, Some("Oct. 9, 2020")),
+        ],
+        ..Listing::default()
+    };
+    let n = run(&l, None);
+    let dated: Vec<bool> = n.entries.iter().map(|e| e.published.is_some()).collect();
+    assert_eq!(dated, [false, false, false, true]);
+    let w: Vec<String> = n.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        w[0].contains("future") && w[1].contains("1995") && w[2].contains("no day 32"),
+        "{w:?}"
+    );
+    // Undated entries keep page order one second apart, newest first.
+    assert!(n.entries[0].date() > n.entries[1].date());
+    assert!(n.entries[1].date() > n.entries[2].date());
+}
+
+#[test]
+fn duplicates_fold_into_one_with_all_categories() {
+    let mut a = raw(1, "A", Some("https://e.org/a"), None);
+    a.categories = vec!["x".into()];
+    let mut b = raw(2, "A again", Some("https://e.org/a#comments"), None);
+    b.categories = vec!["X".into(), "y".into()];
+    let l = Listing {
+        entries: vec![a, b],
+        ..Listing::default()
+    };
+    let n = run(&l, None);
+    assert_eq!(n.entries.len(), 1);
+    assert_eq!(n.duplicates, 1);
+    assert_eq!(n.entries[0].title, "A");
+    assert_eq!(n.entries[0].categories, ["x", "Tag", "y"]);
+}
+
+#[test]
+fn missing_title_is_skipped_with_a_warning() {
+    let mut e = raw(1, "  ", Some("https://e.org/a"), None);
+    e.title = Some(" \n ".into());
+    let n = run(
+        &Listing {
+            entries: vec![e],
+            ..Listing::default()
+        },
+        None,
+    );
+    assert!(n.entries.is_empty());
+    assert_eq!(
+        n.warnings[0].to_string(),
+        "item 1: no title found; entry skipped"
+    );
+}
+
+#[test]
+fn newest_first_keeps_listing_order_on_ties() {
+    let l = Listing {
+        entries: vec![
+            raw(1, "Old", None, Some("2020-01-01")),
+            raw(2, "Same day 1", None, Some("2020-02-01")),
+            raw(3, "Same day 2", None, Some("2020-02-01")),
+        ],
+        ..Listing::default()
+    };
+    let entries = newest_first(run(&l, None).entries, 2);
+    let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles, ["Same day 1", "Same day 2"]);
+}

@@ -1,0 +1,168 @@
+//! Text and HTML clean-up for titles and summaries.
+//!
+//! Scraped text carries stray whitespace, double-encoded entities and control characters that make
+//! XML invalid; scraped HTML carries scripts, event handlers and relative links. Everything that
+//! reaches a feed passes through here.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use url::Url;
+
+/// Collapses whitespace runs (including non-breaking spaces) to one space, trims, and drops
+/// characters XML 1.0 cannot carry.
+pub fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else if xml_char(c) {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters allowed in XML 1.0 documents, minus the discouraged C1 controls.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Plain text for titles: entities a CMS left encoded ("Esper&#39;s", "AT&amp;T") decoded once,
+/// whitespace collapsed.
+pub fn plain(s: &str) -> String {
+    collapse(&decode_entities(s))
+}
+
+/// Decodes HTML character references with the HTML parser's own tables (so every named entity
+/// works), leaving text without references untouched.
+pub fn decode_entities(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    // Escape markup so the parser only decodes references and never builds elements.
+    let escaped = s.replace('<', "&lt;");
+    let fragment = scraper::Html::parse_fragment(&escaped);
+    Cow::Owned(fragment.root_element().text().collect())
+}
+
+/// Escapes text for inclusion in HTML.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Turns plain-text paragraphs into HTML: one paragraph stays bare text, several become `<p>`s.
+pub fn paragraphs_to_html(paragraphs: &[String]) -> Option<String> {
+    let paras: Vec<String> = paragraphs
+        .iter()
+        .map(|p| collapse(p))
+        .filter(|p| !p.is_empty())
+        .map(|p| escape_html(&p))
+        .collect();
+    match paras.len() {
+        0 => None,
+        1 => paras.into_iter().next(),
+        _ => Some(paras.iter().map(|p| format!("<p>{p}</p>")).collect()),
+    }
+}
+
+/// Sanitizes scraped HTML: no scripts, styles, event handlers or `javascript:` URLs; relative
+/// links and image sources resolved against `base` (dropped when there is no base, since a
+/// relative URL in a feed points nowhere). Returns `None` when nothing readable is left.
+pub fn sanitize_html(html: &str, base: Option<&Url>) -> Option<String> {
+    let mut builder = ammonia::Builder::default();
+    builder.url_relative(match base {
+        Some(b) => ammonia::UrlRelative::RewriteWithBase(b.clone()),
+        None => ammonia::UrlRelative::Deny,
+    });
+    // Feed readers render their own layout; ids and classes from the page only collide with it.
+    builder.rm_generic_attributes(HashSet::from(["id", "class"]).iter().copied());
+    let cleaned = builder.clean(html).to_string();
+    let cleaned = collapse(&cleaned);
+    let has_content = !collapse(&strip_tags(&cleaned)).is_empty() || cleaned.contains("<img");
+    has_content.then_some(cleaned)
+}
+
+/// The text of an HTML fragment, for previews and emptiness checks.
+pub fn strip_tags(html: &str) -> String {
+    let fragment = scraper::Html::parse_fragment(html);
+    collapse(&fragment.root_element().text().collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collapse_whitespace_and_controls() {
+        assert_eq!(collapse("  a\u{a0}\n\t b\u{0}c \u{b}"), "a bc");
+    }
+
+    #[test]
+    fn plain_decodes_double_encoded_entities() {
+        assert_eq!(
+            plain("Esper&#39;s  trip &amp; AT&amp;T"),
+            "Esper's trip & AT&T"
+        );
+        assert_eq!(plain("a < b & c"), "a < b & c");
+        assert_eq!(plain("x &hellip;"), "x …");
+    }
+
+    #[test]
+    fn text_paragraphs_are_escaped() {
+        let one = paragraphs_to_html(&["Tom & <Jerry>".into()]);
+        assert_eq!(one.as_deref(), Some("Tom &amp; &lt;Jerry&gt;"));
+        let two = paragraphs_to_html(&["a".into(), " ".into(), "b".into()]);
+        assert_eq!(two.as_deref(), Some("<p>a</p><p>b</p>"));
+        assert_eq!(paragraphs_to_html(&[" ".into()]), None);
+    }
+
+    #[test]
+    fn sanitize_removes_scripts_and_resolves_links() {
+        let base = Url::parse("https://example.org/news/tag/x/").unwrap();
+        let html = r#"<p onclick="evil()" class="c">Hi <a href="../post-1">post</a>
+            <script>alert(1)</script><a href="javascript:alert(1)">x</a>
+            <img src="/img/a.png"></p>"#;
+        let out = sanitize_html(html, Some(&base)).unwrap();
+        assert!(!out.contains("script"), "{out}");
+        assert!(!out.contains("onclick"), "{out}");
+        assert!(!out.contains("javascript"), "{out}");
+        assert!(!out.contains("class="), "{out}");
+        assert!(
+            out.contains(r#"href="https://example.org/news/tag/post-1""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"src="https://example.org/img/a.png""#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn sanitize_without_base_drops_relative_links() {
+        let out = sanitize_html(r#"<a href="/x">x</a> <a href="https://a.org/">y</a>"#, None);
+        let out = out.unwrap();
+        assert!(!out.contains(r#"href="/x""#), "{out}");
+        assert!(out.contains("https://a.org/"), "{out}");
+    }
+
+    #[test]
+    fn sanitize_empty_is_none() {
+        assert_eq!(sanitize_html("<script>x</script> <p> </p>", None), None);
+    }
+}

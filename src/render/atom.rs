@@ -1,0 +1,93 @@
+//! Atom 1.0 (RFC 4287): stable ids, RFC 3339 dates, a self link, and an alternate link or content
+//! on every entry.
+
+use atom_syndication::{Category, Content, Entry as AtomEntry, Generator, Link, Person, Text};
+use chrono::{DateTime, FixedOffset};
+use url::Url;
+
+use super::{PROJECT_URL, distinct_dates};
+use crate::model::{Entry, Feed};
+
+/// Renders an Atom 1.0 document.
+pub fn render(feed: &Feed, self_url: &Url) -> String {
+    let dates = distinct_dates(&feed.entries);
+    let mut links = vec![link(self_url, "self", "application/atom+xml")];
+    if let Some(home) = &feed.home_page {
+        links.push(link(home, "alternate", "text/html"));
+    }
+    let doc = atom_syndication::Feed {
+        id: self_url.to_string(),
+        title: Text::plain(feed.title.clone()),
+        subtitle: Some(Text::plain(feed.description.clone())),
+        updated: dates.iter().copied().max().unwrap_or_default(),
+        authors: vec![Person {
+            name: feed.author.clone(),
+            ..Person::default()
+        }],
+        links,
+        generator: Some(Generator {
+            value: "tagfeed".into(),
+            uri: Some(PROJECT_URL.into()),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+        }),
+        entries: feed
+            .entries
+            .iter()
+            .zip(dates)
+            .map(|(e, updated)| entry(e, updated, feed.home_page.as_ref()))
+            .collect(),
+        ..atom_syndication::Feed::default()
+    };
+    let config = atom_syndication::WriteConfig {
+        write_document_declaration: true,
+        indent_size: Some(2),
+    };
+    let bytes = doc
+        .write_with_config(Vec::new(), config)
+        .unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+fn link(href: &Url, rel: &str, mime: &str) -> Link {
+    Link {
+        href: href.to_string(),
+        rel: rel.into(),
+        mime_type: Some(mime.into()),
+        ..Link::default()
+    }
+}
+
+fn entry(e: &Entry, updated: DateTime<FixedOffset>, home: Option<&Url>) -> AtomEntry {
+    let alternate = e.link.as_ref().or(home);
+    let summary = e.summary.clone().map(Text::html);
+    // RFC 4287 §4.1.1.1: an entry without an alternate link must carry content.
+    let content = alternate.is_none().then(|| Content {
+        value: Some(
+            e.summary
+                .clone()
+                .unwrap_or_else(|| crate::normalize::text::escape_html(&e.title)),
+        ),
+        content_type: Some("html".into()),
+        ..Content::default()
+    });
+    AtomEntry {
+        id: e.id.clone(),
+        title: Text::plain(e.title.clone()),
+        updated,
+        published: e.published,
+        links: alternate
+            .map(|l| vec![link(l, "alternate", "text/html")])
+            .unwrap_or_default(),
+        summary: if content.is_some() { None } else { summary },
+        content,
+        categories: e
+            .categories
+            .iter()
+            .map(|c| Category {
+                term: c.clone(),
+                ..Category::default()
+            })
+            .collect(),
+        ..AtomEntry::default()
+    }
+}

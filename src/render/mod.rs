@@ -1,0 +1,83 @@
+//! Our [`Feed`] → bytes in each output format. Renderers are pure: same feed, same bytes.
+
+pub mod atom;
+pub mod rss;
+
+use chrono::{DateTime, Duration, FixedOffset};
+use serde::Serialize;
+use url::Url;
+
+use crate::model::{Entry, Feed};
+
+/// Where the project lives, for generator elements.
+pub const PROJECT_URL: &str = "https://github.com/tagfeed/tagfeed";
+
+/// The output formats tagfeed writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    Rss,
+    Atom,
+}
+
+impl OutputFormat {
+    /// Every format, in the order files are written and listed.
+    pub const ALL: [OutputFormat; 2] = [OutputFormat::Rss, OutputFormat::Atom];
+
+    /// File name suffix: `<name>.rss.xml`, `<name>.atom.xml`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Rss => "rss.xml",
+            OutputFormat::Atom => "atom.xml",
+        }
+    }
+
+    /// The media type the file must be served with.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            OutputFormat::Rss => "application/rss+xml",
+            OutputFormat::Atom => "application/atom+xml",
+        }
+    }
+
+    /// The file name of feed `name` in this format.
+    pub fn file_name(self, name: &str) -> String {
+        format!("{name}.{}", self.extension())
+    }
+
+    /// The public URL of feed `name` in this format under `base_url` (which ends with `/`).
+    pub fn self_url(self, base_url: &Url, name: &str) -> Url {
+        // A slug plus a fixed suffix always joins; fall back to the base rather than panic.
+        base_url
+            .join(&self.file_name(name))
+            .unwrap_or_else(|_| base_url.clone())
+    }
+}
+
+/// Renders `feed` in `format`, announcing `self_url` as its address.
+pub fn render(feed: &Feed, format: OutputFormat, self_url: &Url) -> String {
+    match format {
+        OutputFormat::Rss => rss::render(feed, self_url),
+        OutputFormat::Atom => atom::render(feed, self_url),
+    }
+}
+
+/// Entry dates made strictly increasing from the oldest entry up, one second at a time where two
+/// entries share a timestamp (two articles published the same day have the same midnight).
+/// Atom's `updated` must differ between entries for validators and some readers; the published
+/// date is left as the page gave it. Returned in the entries' (newest first) order.
+pub fn distinct_dates(entries: &[Entry]) -> Vec<DateTime<FixedOffset>> {
+    let mut out = vec![DateTime::<FixedOffset>::default(); entries.len()];
+    let mut last: Option<DateTime<FixedOffset>> = None;
+    for (i, e) in entries.iter().enumerate().rev() {
+        let mut d = e.date();
+        if let Some(prev) = last
+            && d <= prev
+        {
+            d = prev + Duration::seconds(1);
+        }
+        out[i] = d;
+        last = Some(d);
+    }
+    out
+}

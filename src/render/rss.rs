@@ -1,0 +1,56 @@
+//! RSS 2.0 with an `atom:link rel="self"`, guids on every item and RFC 822 dates.
+
+use rss::extension::atom::{AtomExtension, Link};
+use rss::{Category, Channel, Guid, Item};
+use url::Url;
+
+use crate::model::{Entry, Feed};
+
+/// Renders an RSS 2.0 document.
+pub fn render(feed: &Feed, self_url: &Url) -> String {
+    let home = feed.home_page.as_ref().unwrap_or(self_url);
+    let mut channel = Channel {
+        title: feed.title.clone(),
+        link: home.to_string(),
+        description: feed.description.clone(),
+        generator: Some(format!("tagfeed {}", env!("CARGO_PKG_VERSION"))),
+        last_build_date: (!feed.entries.is_empty()).then(|| feed.updated().to_rfc2822()),
+        items: feed.entries.iter().map(|e| item(e, home)).collect(),
+        ..Channel::default()
+    };
+    channel.set_atom_ext(AtomExtension {
+        links: vec![Link {
+            href: self_url.to_string(),
+            rel: "self".into(),
+            mime_type: Some("application/rss+xml".into()),
+            ..Link::default()
+        }],
+    });
+    let bytes = channel
+        .pretty_write_to(Vec::new(), b' ', 2)
+        .unwrap_or_default();
+    // quick-xml writes UTF-8 from our UTF-8 strings.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+fn item(e: &Entry, home: &Url) -> Item {
+    Item {
+        title: Some(e.title.clone()),
+        link: Some(e.link.as_ref().unwrap_or(home).to_string()),
+        description: e.summary.clone(),
+        guid: Some(Guid {
+            value: e.id.clone(),
+            permalink: e.id_is_link(),
+        }),
+        pub_date: Some(e.date().to_rfc2822()),
+        categories: e
+            .categories
+            .iter()
+            .map(|c| Category {
+                name: c.clone(),
+                domain: None,
+            })
+            .collect(),
+        ..Item::default()
+    }
+}

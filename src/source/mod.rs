@@ -1,0 +1,46 @@
+//! Getting a listing's bytes: from a saved file now, over HTTP later. Everything after this stage
+//! works on decoded text and never touches the filesystem or network.
+
+pub mod charset;
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// A listing as read, before decoding.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub bytes: Vec<u8>,
+    /// The transport's declared charset (HTTP `Content-Type`), when there is one.
+    pub charset: Option<String>,
+    /// When the content was last modified, the first-seen time of undated entries until a store
+    /// remembers them.
+    pub modified: Option<SystemTime>,
+}
+
+/// Why a listing could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(
+        "cannot read {path}: {source}; check the source's `path` (relative paths start at the config file's folder)"
+    )]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Reads a saved listing file.
+pub fn read_file(path: &Path) -> Result<Loaded, SourceError> {
+    let err = |source| SourceError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(err)?;
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    Ok(Loaded {
+        bytes,
+        charset: None,
+        modified,
+    })
+}
