@@ -1,1 +1,7 @@
+//! Integration tests: one binary, one module per topic. Fixtures live in tests/fixtures/.
 
+mod cli;
+mod corpus;
+mod feeds;
+mod seed;
+mod support;

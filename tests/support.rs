@@ -1,0 +1,97 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tagfeed::config::{self, Config};
+use tagfeed::model::Entry;
+use tagfeed::refresh;
+use tagfeed::source;
+
+/// A file under tests/fixtures/.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// The built `tagfeed` binary.
+pub fn tagfeed() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tagfeed"))
+}
+
+/// Runs `tagfeed` with `args` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    tagfeed()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run tagfeed")
+}
+
+/// stdout and stderr of a finished command, for assertions and failure messages.
+pub fn texts(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A project folder: `config/tagfeed.toml` with `[output]` pointing at `feeds/` plus the given
+/// source tables, and the two seed listings copied into `config/samples/`.
+pub fn project(sources: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("config/samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    for f in ["partnerships.txt", "partnerships.html"] {
+        std::fs::copy(fixture(&format!("listings/{f}")), samples.join(f)).unwrap();
+    }
+    let config = format!(
+        "[output]\ndir = \"../feeds\"\nbase_url = \"https://feeds.example.org/\"\n\n{sources}"
+    );
+    std::fs::write(dir.path().join("config/tagfeed.toml"), config).unwrap();
+    dir
+}
+
+/// The seed listing as a text source.
+pub const TEXT_SOURCE: &str = r#"
+[[source]]
+name = "partnerships"
+path = "samples/partnerships.txt"
+page_url = "https://www.defense.gov/News/Tag/2/partnerships/"
+timezone = "America/New_York"
+"#;
+
+/// The seed entries as defense.gov's HTML.
+pub const HTML_SOURCE: &str = r#"
+[[source]]
+name = "partnerships-html"
+path = "samples/partnerships.html"
+page_url = "https://www.defense.gov/News/Tag/2/partnerships/"
+timezone = "America/New_York"
+[source.select]
+item = "listing-with-preview"
+title = "@article-title"
+link = "@article-url"
+date = "@publish-date-ap"
+summary = "@article-summary"
+"#;
+
+/// Reads one source of a config the way `tagfeed run` does, returning entries in page order.
+pub fn read_source(config: &Config, name: &str) -> refresh::Read {
+    let s = config
+        .source(name)
+        .unwrap_or_else(|| panic!("no source {name}"));
+    let loaded = source::read_file(&s.path).unwrap();
+    refresh::read(s, &loaded, "2026-11-28T12:00:00Z".parse().unwrap()).unwrap()
+}
+
+/// Loads tests/fixtures/listings/sources.toml.
+pub fn corpus_config() -> Config {
+    config::load(&fixture("listings/sources.toml")).unwrap()
+}
+
+/// Titles of entries, for compact assertions.
+pub fn titles(entries: &[Entry]) -> Vec<&str> {
+    entries.iter().map(|e| e.title.as_str()).collect()
+}
