@@ -90,6 +90,11 @@ fn rss_and_atom_read_back_field_by_field() {
             format!("https://feeds.example.org/{name}.atom.xml")
         );
         assert!(!atom.authors.is_empty(), "Atom requires an author");
+        assert!(
+            atom.entries
+                .iter()
+                .all(|e| e.summary.is_some() || e.content.is_some())
+        );
         let self_link = atom
             .links
             .iter()

@@ -59,7 +59,12 @@ fn link(href: &Url, rel: &str, mime: &str) -> Link {
 
 fn entry(e: &Entry, updated: DateTime<FixedOffset>, home: Option<&Url>) -> AtomEntry {
     let alternate = e.link.as_ref().or(home);
-    let summary = e.summary.clone().map(Text::html);
+    // An entry with neither summary nor content draws a validator warning and an empty preview in
+    // readers; the title is the best text there is.
+    let summary = Some(match &e.summary {
+        Some(html) => Text::html(html.clone()),
+        None => Text::plain(e.title.clone()),
+    });
     // RFC 4287 §4.1.1.1: an entry without an alternate link must carry content.
     let content = alternate.is_none().then(|| Content {
         value: Some(
