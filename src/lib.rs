@@ -11,3 +11,4 @@ pub mod publish;
 pub mod refresh;
 pub mod render;
 pub mod source;
+pub mod store;

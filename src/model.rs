@@ -23,6 +23,8 @@ pub struct Entry {
     pub published: Option<DateTime<FixedOffset>>,
     /// When tagfeed first saw the entry. Undated entries are dated by it, so it must be stable.
     pub first_seen: DateTime<FixedOffset>,
+    /// When tagfeed noticed the title or summary change, if it ever did.
+    pub updated: Option<DateTime<FixedOffset>>,
     /// Sanitized HTML with absolute links, safe to embed in any feed.
     pub summary: Option<String>,
     /// Tags and categories, de-duplicated case-insensitively, in first-seen order.
@@ -33,6 +35,12 @@ impl Entry {
     /// The date readers sort by: the published date, else the first-seen date.
     pub fn date(&self) -> DateTime<FixedOffset> {
         self.published.unwrap_or(self.first_seen)
+    }
+
+    /// The last change readers should know about: the edit date, else [`Entry::date`].
+    pub fn last_change(&self) -> DateTime<FixedOffset> {
+        self.updated
+            .map_or_else(|| self.date(), |u| u.max(self.date()))
     }
 
     /// Whether [`Entry::id`] is the article's URL (RSS `isPermaLink`).

@@ -133,6 +133,7 @@ fn entry(
         link,
         published,
         first_seen,
+        updated: None,
         summary,
         categories,
     })

@@ -62,22 +62,19 @@ pub fn render(feed: &Feed, format: OutputFormat, self_url: &Url) -> String {
     }
 }
 
-/// Entry dates made strictly increasing from the oldest entry up, one second at a time where two
-/// entries share a timestamp (two articles published the same day have the same midnight).
-/// Atom's `updated` must differ between entries for validators and some readers; the published
-/// date is left as the page gave it. Returned in the entries' (newest first) order.
+/// Entries' last-change dates made unique: where two entries share a timestamp (two articles
+/// published the same day have the same midnight), the newer one in feed order gets one second
+/// more, and so on. Atom's `updated` must differ between entries for validators and some readers;
+/// the published date is left as the page gave it. Returned in the entries' order.
 pub fn distinct_dates(entries: &[Entry]) -> Vec<DateTime<FixedOffset>> {
+    let mut used = std::collections::HashSet::new();
     let mut out = vec![DateTime::<FixedOffset>::default(); entries.len()];
-    let mut last: Option<DateTime<FixedOffset>> = None;
     for (i, e) in entries.iter().enumerate().rev() {
-        let mut d = e.date();
-        if let Some(prev) = last
-            && d <= prev
-        {
-            d = prev + Duration::seconds(1);
+        let mut d = e.last_change();
+        while !used.insert(d.timestamp()) {
+            d += Duration::seconds(1);
         }
         out[i] = d;
-        last = Some(d);
     }
     out
 }

@@ -1,0 +1,73 @@
+//! The store's schema and its migrations, applied in order on open.
+//!
+//! `PRAGMA user_version` holds the number of migrations applied. A database from a newer tagfeed
+//! (a higher version than this build knows) is refused rather than guessed at.
+//!
+//! Version 1:
+//! - `entries`: every entry ever seen per source. `id` is the entry id; `published` the page's
+//!   date (RFC 3339 with its offset, NULL when undated); `first_seen`, `last_seen`, `updated`
+//!   (when title or summary changed; NULL if never) are RFC 3339 UTC; `sort_at` is the Unix time
+//!   feeds sort by (published, else first_seen); `content_hash` is BLAKE3 of title and summary;
+//!   `categories` a JSON array; `seq` keeps page order among equal `sort_at`.
+//! - `sources`: per-source run state: last success and failure, the failure's text, consecutive
+//!   failures, entries on the last page read, whether the archive was back-filled.
+//! - `http_cache`: per URL, the `ETag` and `Last-Modified` to send next time.
+
+use rusqlite::Connection;
+
+/// Migrations, in order; index + 1 is the version each one brings the database to.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE entries (
+    source       TEXT    NOT NULL,
+    id           TEXT    NOT NULL,
+    title        TEXT    NOT NULL,
+    link         TEXT,
+    summary      TEXT,
+    categories   TEXT    NOT NULL DEFAULT '[]',
+    published    TEXT,
+    first_seen   TEXT    NOT NULL,
+    last_seen    TEXT    NOT NULL,
+    updated      TEXT,
+    sort_at      INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,
+    content_hash TEXT    NOT NULL,
+    PRIMARY KEY (source, id)
+);
+CREATE INDEX entries_newest ON entries (source, sort_at DESC, seq);
+CREATE TABLE sources (
+    name                 TEXT    PRIMARY KEY,
+    last_success         TEXT,
+    last_failure         TEXT,
+    last_error           TEXT,
+    failing_since        TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    last_item_count      INTEGER,
+    backfilled           INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE http_cache (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT
+);
+"#];
+
+/// The schema version this build writes.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`VERSION`], in one transaction per migration.
+pub fn migrate(conn: &mut Connection) -> Result<(), super::StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > VERSION {
+        return Err(super::StoreError::TooNew {
+            found: current,
+            supported: VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
