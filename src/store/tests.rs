@@ -75,7 +75,7 @@ fn an_edited_entry_keeps_its_id_and_moves_updated() {
         Some("2020-10-09T00:00:00Z"),
         "2026-01-01T00:00:00Z",
     );
-    s.merge("src", &[e.clone()], at("2026-01-01T00:00:00Z"))
+    s.merge("src", std::slice::from_ref(&e), at("2026-01-01T00:00:00Z"))
         .unwrap();
     let mut edited = e.clone();
     edited.title = "New title".into();
