@@ -5,6 +5,8 @@
 
 pub mod config;
 pub mod extract;
+pub mod fetch;
+pub mod lock;
 pub mod model;
 pub mod normalize;
 pub mod publish;

@@ -33,7 +33,7 @@ fn run_writes_feeds_and_reports_each_source() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
         stdout.contains(
-            "partnerships       11 entries (11 found)  rss.xml written, atom.xml written"
+            "partnerships       11 entries (11 found, 11 new)  rss.xml written, atom.xml written"
         ),
         "{stdout}"
     );

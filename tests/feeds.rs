@@ -5,13 +5,13 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use feed_rs::model::Feed as ParsedFeed;
-use tagfeed::config::{self, Config};
+use tagfeed::config::{self, Config, Input};
 use tagfeed::model::Feed;
 use tagfeed::publish::WriteOutcome;
 use tagfeed::refresh;
 use tagfeed::source;
 
-use crate::support::{HTML_SOURCE, TEXT_SOURCE, project};
+use crate::support::{HTML_SOURCE, TEXT_SOURCE, project, run_ok};
 
 fn load(dir: &std::path::Path) -> Config {
     config::load(&dir.join("config/tagfeed.toml")).unwrap()
@@ -19,7 +19,10 @@ fn load(dir: &std::path::Path) -> Config {
 
 fn built(config: &Config, name: &str) -> Feed {
     let s = config.source(name).unwrap();
-    let loaded = source::read_file(&s.path).unwrap();
+    let Input::Path(path) = &s.input else {
+        unreachable!()
+    };
+    let loaded = source::read_file(path).unwrap();
     refresh::build(config, s, &loaded, Utc::now()).unwrap().feed
 }
 
@@ -61,10 +64,11 @@ fn rss_and_atom_read_back_field_by_field() {
     let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
     let config = load(dir.path());
     let home = "https://www.defense.gov/News/Tag/2/partnerships/";
-    for name in ["partnerships", "partnerships-html"] {
-        let report =
-            refresh::refresh_source(&config, config.source(name).unwrap(), SystemTime::now())
-                .unwrap();
+    let reports = run_ok(&config);
+    for (name, report) in ["partnerships", "partnerships-html"]
+        .into_iter()
+        .zip(&reports)
+    {
         assert_eq!(report.entries, 11);
         let model = built(&config, name);
 
@@ -127,19 +131,14 @@ fn rss_and_atom_read_back_field_by_field() {
 fn same_input_same_bytes_and_untouched_files() {
     let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
     let config = load(dir.path());
-    let run = |now: SystemTime| -> Vec<WriteOutcome> {
-        config
-            .sources
-            .iter()
-            .flat_map(|s| refresh::refresh_source(&config, s, now).unwrap().files)
+    let run = || -> Vec<WriteOutcome> {
+        run_ok(&config)
+            .into_iter()
+            .flat_map(|r| r.files)
             .map(|f| f.outcome)
             .collect()
     };
-    assert!(
-        run(SystemTime::now())
-            .iter()
-            .all(|o| *o == WriteOutcome::Written)
-    );
+    assert!(run().iter().all(|o| *o == WriteOutcome::Written));
     let files: Vec<_> = std::fs::read_dir(dir.path().join("feeds"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -156,8 +155,7 @@ fn same_input_same_bytes_and_untouched_files() {
         .collect();
     std::thread::sleep(Duration::from_millis(50));
     // A later run (the clock moved on) changes nothing.
-    let later = SystemTime::now() + Duration::from_secs(3 * 86_400);
-    assert!(run(later).iter().all(|o| *o == WriteOutcome::Unchanged));
+    assert!(run().iter().all(|o| *o == WriteOutcome::Unchanged));
     for (p, (bytes, mtime)) in files.iter().zip(&before) {
         assert_eq!(&std::fs::read(p).unwrap(), bytes, "{}", p.display());
         assert_eq!(
@@ -170,9 +168,7 @@ fn same_input_same_bytes_and_untouched_files() {
     // A second copy of the project renders the very same bytes.
     let other = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
     let other_config = load(other.path());
-    for s in &other_config.sources {
-        refresh::refresh_source(&other_config, s, SystemTime::now()).unwrap();
-    }
+    run_ok(&other_config);
     for (p, (bytes, _)) in files.iter().zip(&before) {
         let twin = other.path().join("feeds").join(p.file_name().unwrap());
         assert_eq!(&std::fs::read(twin).unwrap(), bytes, "{}", p.display());
@@ -195,7 +191,7 @@ path = "samples/partnerships.txt"
         .replace("Oct. 5, 2020", "Oct. 9, 2020");
     std::fs::write(dir.path().join("config/samples/partnerships.txt"), same_day).unwrap();
     let config = load(dir.path());
-    refresh::refresh_source(&config, &config.sources[0], SystemTime::now()).unwrap();
+    run_ok(&config);
     let (xml, atom) = parse(&dir.path().join("feeds/bare.atom.xml"));
     assert!(
         atom.entries

@@ -3,10 +3,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tagfeed::config::{self, Config};
+use std::sync::Arc;
+
+use tagfeed::config::{self, Config, Input};
+use tagfeed::fetch::Fetcher;
 use tagfeed::model::Entry;
 use tagfeed::refresh;
+use tagfeed::refresh::{Outcome, Report, RunOptions};
 use tagfeed::source;
+use tagfeed::store::Store;
 
 /// A file under tests/fixtures/.
 pub fn fixture(rel: &str) -> PathBuf {
@@ -82,7 +87,10 @@ pub fn read_source(config: &Config, name: &str) -> refresh::Read {
     let s = config
         .source(name)
         .unwrap_or_else(|| panic!("no source {name}"));
-    let loaded = source::read_file(&s.path).unwrap();
+    let Input::Path(path) = &s.input else {
+        panic!("{name} is not a file source")
+    };
+    let loaded = source::read_file(path).unwrap();
     refresh::read(s, &loaded, "2026-11-28T12:00:00Z".parse().unwrap()).unwrap()
 }
 
@@ -94,4 +102,23 @@ pub fn corpus_config() -> Config {
 /// Titles of entries, for compact assertions.
 pub fn titles(entries: &[Entry]) -> Vec<&str> {
     entries.iter().map(|e| e.title.as_str()).collect()
+}
+
+/// Runs every source of `config` once, as `tagfeed run` does, with `opts`.
+pub fn run_with(config: &Config, opts: &RunOptions) -> Vec<Outcome> {
+    let mut store = Store::open(&config.store.path).unwrap();
+    let fetcher = Arc::new(Fetcher::new(config.fetch.clone()).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(refresh::run(config, &mut store, fetcher, opts, |_| {}))
+}
+
+/// Runs every source once and returns the reports, failing the test on any error.
+pub fn run_ok(config: &Config) -> Vec<Report> {
+    run_with(config, &RunOptions::default())
+        .into_iter()
+        .map(|o| o.result.unwrap_or_else(|e| panic!("{}: {e}", o.name)))
+        .collect()
 }

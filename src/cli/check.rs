@@ -4,6 +4,7 @@ use std::time::SystemTime;
 
 use clap::Args;
 use serde_json::json;
+use tagfeed::config::Input;
 use tagfeed::refresh;
 use tagfeed::render::OutputFormat;
 use tagfeed::source;
@@ -45,7 +46,27 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
                 })
             })
             .collect();
-        let result = source::read_file(&s.path)
+        let path = match &s.input {
+            Input::Path(p) => p,
+            Input::Url(u) => {
+                if !a.json && !g.quiet {
+                    println!(
+                        "{}: fetched from {u} at run time (try `tagfeed preview {u}`)",
+                        s.name
+                    );
+                    for f in &files {
+                        println!(
+                            "  {} <{}>",
+                            f["path"].as_str().unwrap_or_default(),
+                            f["url"].as_str().unwrap_or_default()
+                        );
+                    }
+                }
+                out.push(json!({"name": s.name, "status": "not fetched", "url": u.as_str(), "files": files}));
+                continue;
+            }
+        };
+        let result = source::read_file(path)
             .map_err(refresh::RefreshError::from)
             .and_then(|loaded| refresh::build(&config, s, &loaded, now.into()));
         match result {
@@ -58,7 +79,7 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
                         "{}: {} listing {} ({}): {} entries → \"{}\"",
                         s.name,
                         format!("{:?}", built.read.format).to_lowercase(),
-                        s.path.display(),
+                        path.display(),
                         built.read.encoding,
                         built.feed.entries.len(),
                         built.feed.title

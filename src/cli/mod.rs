@@ -3,6 +3,7 @@
 mod check;
 mod preview;
 mod run;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +11,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 /// Turns tag and category listing pages into RSS 2.0 and Atom 1.0 feeds.
+///
+/// Exit codes: 0 ok, 1 some source failed, 2 usage or config error, 3 another run holds the lock.
 #[derive(Debug, Parser)]
 #[command(name = "tagfeed", version, about, propagate_version = true)]
 pub struct Cli {
@@ -39,8 +42,10 @@ pub enum Command {
     Run(run::RunArgs),
     /// Validate the config and show what a run would produce, writing nothing
     Check(check::CheckArgs),
-    /// Show the entries tagfeed would extract from a saved listing (to develop selectors)
+    /// Show the entries tagfeed would extract from a saved listing or a URL (to develop selectors)
     Preview(Box<preview::PreviewArgs>),
+    /// Show each source's state: ok, failing since when and why, or stale
+    Status(status::StatusArgs),
 }
 
 /// Process exit codes, documented in README.md.
@@ -49,6 +54,8 @@ pub enum Exit {
     Ok = 0,
     SourcesFailed = 1,
     Usage = 2,
+    /// Another run holds the lock.
+    Locked = 3,
 }
 
 impl From<Exit> for ExitCode {
@@ -63,6 +70,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Run(a) => run::run(&cli.global, &a),
         Command::Check(a) => check::check(&cli.global, &a),
         Command::Preview(a) => preview::preview(&cli.global, &a),
+        Command::Status(a) => status::status(&cli.global, &a),
     }
 }
 

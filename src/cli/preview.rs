@@ -6,19 +6,21 @@ use std::time::SystemTime;
 use anyhow::Context as _;
 use clap::Args;
 use serde_json::json;
-use tagfeed::config::Source;
+use tagfeed::config::{FetchSettings, Input, Source};
 use tagfeed::extract::{Field, Format, Selectors};
+use tagfeed::fetch::{Fetcher, Request, Response};
 use tagfeed::model::Entry;
-use tagfeed::normalize::date::DateRules;
 use tagfeed::refresh;
-use tagfeed::source;
+use tagfeed::source::Loaded;
+use url::Url;
 
 use super::{Exit, Global, load_config, print_json, print_warnings};
 
 #[derive(Debug, Args)]
 pub struct PreviewArgs {
-    /// A saved listing page (HTML) or text listing
-    pub file: PathBuf,
+    /// A saved listing (HTML or text), or the URL of a listing page to fetch
+    #[arg(value_name = "FILE|URL")]
+    pub input: String,
     /// Start from this source's settings in the config (selectors, time zone, page_url)
     #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
@@ -43,9 +45,12 @@ pub struct PreviewArgs {
     /// Categories selector (every match is one category)
     #[arg(long, value_name = "SEL")]
     pub categories: Option<String>,
+    /// Next-page link selector, e.g. "a.next@href"
+    #[arg(long, value_name = "SEL")]
+    pub next_page: Option<String>,
     /// The listing's public address, to resolve relative links
     #[arg(long, value_name = "URL")]
-    pub page_url: Option<url::Url>,
+    pub page_url: Option<Url>,
     /// Time zone of dates without an offset (IANA name)
     #[arg(long, value_name = "TZ")]
     pub timezone: Option<chrono_tz::Tz>,
@@ -58,14 +63,18 @@ pub struct PreviewArgs {
 }
 
 pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
-    let mut source = match &a.source {
+    let input = match Url::parse(&a.input) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Input::Url(u),
+        _ => Input::Path(PathBuf::from(&a.input)),
+    };
+    let (mut source, fetch) = match &a.source {
         Some(name) => {
             let config = match load_config(g) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
             match config.source(name) {
-                Some(s) => s.clone(),
+                Some(s) => (s.clone(), config.fetch),
                 None => {
                     eprintln!(
                         "error: --source {name}: no source of that name in {}",
@@ -75,23 +84,28 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
                 }
             }
         }
-        None => blank_source(),
+        None => {
+            let mut s = Source::new("preview", input.clone());
+            s.categories = Some(Vec::new());
+            (s, FetchSettings::default())
+        }
     };
+    source.input = input;
     if let Err(msg) = apply_flags(&mut source, a) {
         eprintln!("error: {msg}");
         return Ok(Exit::Usage);
     }
-    let loaded = match source::read_file(&a.file) {
+    let loaded = match load(&source, fetch) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             return Ok(Exit::SourcesFailed);
         }
     };
     let read = match refresh::read(&source, &loaded, SystemTime::now().into()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}: {e}", a.file.display());
+            eprintln!("error: {}: {e}", a.input);
             return Ok(Exit::Usage);
         }
     };
@@ -99,16 +113,17 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
     if a.json {
         let items: Vec<_> = entries.iter().map(entry_json).collect();
         print_json(&json!({
-            "file": a.file, "format": read.format, "encoding": read.encoding,
+            "input": a.input, "format": read.format, "encoding": read.encoding,
             "heading": read.listing.heading, "found": read.listing.entries.len(),
+            "next_page": read.listing.next_page,
             "entries": items, "warnings": read.normalized.warnings,
         }))
         .context("writing JSON")?;
     } else {
-        print_warnings(g, &a.file.display().to_string(), &read.normalized.warnings);
+        print_warnings(g, &a.input, &read.normalized.warnings);
         println!(
             "{}: {} listing, {}, heading {:?}: {} entries",
-            a.file.display(),
+            a.input,
             format!("{:?}", read.format).to_lowercase(),
             read.encoding,
             read.listing.heading.as_deref().unwrap_or("-"),
@@ -119,19 +134,32 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn blank_source() -> Source {
-    Source {
-        name: "preview".into(),
-        title: None,
-        description: None,
-        author: None,
-        path: PathBuf::new(),
-        page_url: None,
-        format: None,
-        rules: DateRules::default(),
-        categories: Some(Vec::new()),
-        max_items: None,
-        select: None,
+/// Reads the file, or fetches the page (politely, honouring robots.txt, like a run).
+fn load(source: &Source, fetch: FetchSettings) -> anyhow::Result<Loaded> {
+    let url = match &source.input {
+        Input::Path(p) => return Ok(tagfeed::source::read_file(p)?),
+        Input::Url(u) => u,
+    };
+    let fetcher = Fetcher::new(fetch)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let settings = fetcher.settings();
+    let req = Request {
+        url,
+        user_agent: source.user_agent.as_deref().unwrap_or(&settings.user_agent),
+        timeout: source.timeout.unwrap_or(settings.timeout),
+        validators: None,
+        respect_robots: source.respect_robots,
+    };
+    match runtime.block_on(fetcher.get(req))? {
+        Response::Page(p) => Ok(Loaded {
+            bytes: p.bytes,
+            charset: p.charset,
+            modified: None,
+            url: Some(p.url),
+        }),
+        Response::NotModified => anyhow::bail!("{url}: unexpected 304 Not Modified"),
     }
 }
 
@@ -156,9 +184,16 @@ fn apply_flags(s: &mut Source, a: &PreviewArgs) -> Result<(), String> {
     if let Some(item) = field("item", &a.item)? {
         s.select = Some(Selectors::with_item(item));
     }
-    let wants_fields = [&a.title, &a.link, &a.date, &a.summary, &a.categories]
-        .iter()
-        .any(|f| f.is_some());
+    let wants_fields = [
+        &a.title,
+        &a.link,
+        &a.date,
+        &a.summary,
+        &a.categories,
+        &a.next_page,
+    ]
+    .iter()
+    .any(|f| f.is_some());
     match s.select.as_mut() {
         Some(sel) => {
             let set = |slot: &mut Option<Field>, f: Option<Field>| {
@@ -171,6 +206,7 @@ fn apply_flags(s: &mut Source, a: &PreviewArgs) -> Result<(), String> {
             set(&mut sel.date, field("date", &a.date)?);
             set(&mut sel.summary, field("summary", &a.summary)?);
             set(&mut sel.categories, field("categories", &a.categories)?);
+            set(&mut sel.next_page, field("next-page", &a.next_page)?);
         }
         None if wants_fields => {
             return Err(

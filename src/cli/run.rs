@@ -1,19 +1,28 @@
-//! `tagfeed run`: build every source's feeds.
+//! `tagfeed run`: refresh every source and write the feeds that changed.
 
-use std::time::SystemTime;
+use std::io::IsTerminal;
+use std::sync::Arc;
 
+use anyhow::Context as _;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
+use tagfeed::config::Config;
+use tagfeed::fetch::Fetcher;
 use tagfeed::publish::WriteOutcome;
-use tagfeed::refresh::{self, Report};
+use tagfeed::refresh::{self, Outcome, Report, RunOptions};
+use tagfeed::store::Store;
 
 use super::{Exit, Global, load_config, print_json, print_warnings};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Build only this source (repeat for several)
+    /// Refresh only this source (repeat for several)
     #[arg(long, value_name = "NAME")]
     pub only: Vec<String>,
+    /// Walk the archive's older pages again (up to each source's backfill_pages)
+    #[arg(long)]
+    pub backfill: bool,
     /// Print a JSON report on stdout instead of one line per source
     #[arg(long)]
     pub json: bool,
@@ -33,47 +42,93 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Usage);
     }
-    let now = SystemTime::now();
+    let _lock = match tagfeed::lock::acquire(&lock_path(&config), config.fetch.lock_wait) {
+        Ok(l) => l,
+        Err(e @ tagfeed::lock::LockError::Busy { .. }) => {
+            eprintln!("error: {e}");
+            return Ok(Exit::Locked);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut store = Store::open(&config.store.path)?;
+    let fetcher = Arc::new(Fetcher::new(config.fetch.clone())?);
+    let opts = RunOptions {
+        only: a.only.clone(),
+        backfill: a.backfill,
+    };
+    let selected = config
+        .sources
+        .iter()
+        .filter(|s| opts.only.is_empty() || opts.only.contains(&s.name))
+        .count();
+    let bar = progress_bar(g, a, selected);
     let width = config
         .sources
         .iter()
         .map(|s| s.name.len())
         .max()
         .unwrap_or(0);
-    let mut reports = Vec::new();
-    let mut failed = 0;
-    for source in config
-        .sources
-        .iter()
-        .filter(|s| a.only.is_empty() || a.only.contains(&s.name))
-    {
-        tracing::info!(source = %source.name, path = %source.path.display(), "refreshing");
-        match refresh::refresh_source(&config, source, now) {
-            Ok(report) => {
-                if !a.json {
-                    print_warnings(g, &report.name, &report.warnings);
-                    if !g.quiet {
-                        println!("{}", summary_line(&report, width));
-                    }
-                }
-                reports.push(json!({"name": source.name, "status": "ok", "report": report}));
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {}: {e}", source.name);
-                reports
-                    .push(json!({"name": source.name, "status": "failed", "error": e.to_string()}));
-            }
-        }
-    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let outcomes = runtime.block_on(refresh::run(&config, &mut store, fetcher, &opts, |o| {
+        bar.inc(1);
+        bar.suspend(|| print_outcome(g, a, o, width));
+    }));
+    bar.finish_and_clear();
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     if a.json {
-        print_json(&json!({"ok": failed == 0, "failed": failed, "sources": reports}))?;
+        let sources: Vec<_> = outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(r) => json!({"name": o.name, "status": "ok", "report": r}),
+                Err(e) => json!({"name": o.name, "status": "failed", "error": e.to_string()}),
+            })
+            .collect();
+        print_json(&json!({"ok": failed == 0, "failed": failed, "sources": sources}))?;
     }
     Ok(if failed == 0 {
         Exit::Ok
     } else {
         Exit::SourcesFailed
     })
+}
+
+/// The run lock sits next to the store.
+fn lock_path(config: &Config) -> std::path::PathBuf {
+    let mut p = config.store.path.clone().into_os_string();
+    p.push(".lock");
+    p.into()
+}
+
+/// A progress bar on stderr for interactive runs only: never under cron, `-q`, `--json` or a pipe.
+fn progress_bar(g: &Global, a: &RunArgs, sources: usize) -> ProgressBar {
+    if g.quiet || a.json || sources < 2 || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(sources as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} sources {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+fn print_outcome(g: &Global, a: &RunArgs, o: &Outcome, width: usize) {
+    match &o.result {
+        Ok(r) => {
+            if !a.json {
+                print_warnings(g, &r.name, &r.warnings);
+                if !g.quiet {
+                    println!("{}", summary_line(r, width));
+                }
+            }
+        }
+        Err(e) => eprintln!("error: {}: {e}", o.name),
+    }
 }
 
 fn summary_line(r: &Report, width: usize) -> String {
@@ -88,16 +143,25 @@ fn summary_line(r: &Report, width: usize) -> String {
             format!("{} {what}", f.format.extension())
         })
         .collect();
-    let warn = match r.warnings.len() {
-        0 => String::new(),
-        1 => ", 1 warning".into(),
-        n => format!(", {n} warnings"),
+    let read = if r.not_modified {
+        "not modified (304)".to_string()
+    } else {
+        let pages = if r.pages > 1 {
+            format!(" on {} pages", r.pages)
+        } else {
+            String::new()
+        };
+        let warn = match r.warnings.len() {
+            0 => String::new(),
+            1 => ", 1 warning".into(),
+            n => format!(", {n} warnings"),
+        };
+        format!("{} found{pages}, {} new{warn}", r.found, r.stored.new)
     };
     format!(
-        "{:<width$}  {} entries ({} found{warn})  {}",
+        "{:<width$}  {} entries ({read})  {}",
         r.name,
         r.entries,
-        r.found,
         files.join(", ")
     )
 }

@@ -5,27 +5,41 @@
 
 mod error;
 mod raw;
+mod validate;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use chrono_tz::Tz;
 use url::Url;
 
 pub use error::ConfigError;
-use raw::{RawConfig, RawOutput, RawSelect, RawSource, S};
 
-use crate::extract::{Field, Format, Selectors};
+use crate::extract::{Format, Selectors};
 use crate::normalize::date::DateRules;
+use crate::store::Retention;
 
 /// Default path of the config file, relative to the working directory.
 pub const DEFAULT_PATH: &str = "config/tagfeed.toml";
 /// Default `[output] max_items`.
 pub const DEFAULT_MAX_ITEMS: usize = 50;
+/// Default `backfill_pages` (at least `max_pages`).
+pub const DEFAULT_BACKFILL_PAGES: usize = 10;
+/// Default `[store] path`, relative to the config file.
+pub const DEFAULT_STORE: &str = "state/tagfeed.db";
+/// Where tagfeed says it comes from in its `User-Agent`.
+pub const PROJECT_URL: &str = "https://github.com/tagfeed/tagfeed";
+
+/// The default `User-Agent`: product, version and a URL where site owners can read about it.
+pub fn default_user_agent() -> String {
+    format!("tagfeed/{} (+{PROJECT_URL})", env!("CARGO_PKG_VERSION"))
+}
 
 /// A validated config.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub output: Output,
+    pub store: StoreSettings,
+    pub fetch: FetchSettings,
     pub sources: Vec<Source>,
 }
 
@@ -39,6 +53,83 @@ pub struct Output {
     pub max_items: usize,
 }
 
+/// `[store]`: where entries and run state are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreSettings {
+    pub path: PathBuf,
+    /// `tagfeed status` calls a source stale when its last success is older than this.
+    pub stale_after: Duration,
+}
+
+/// `[fetch]`: how politely and how patiently pages are fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchSettings {
+    pub user_agent: String,
+    /// Whole request, headers to last body byte.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Bodies larger than this are refused without being read whole.
+    pub max_body: u64,
+    /// Minimum pause between two requests to one host.
+    pub min_delay: Duration,
+    /// Hosts fetched at the same time.
+    pub concurrency: usize,
+    /// Extra attempts after a connection error, timeout or 5xx.
+    pub retries: u32,
+    /// First pause before a retry; doubles each time, with jitter.
+    pub retry_delay: Duration,
+    /// The longest `Retry-After` tagfeed waits for; longer ones skip the source for this run.
+    pub max_retry_after: Duration,
+    /// How long a run waits for another run to finish before giving up.
+    pub lock_wait: Duration,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            user_agent: default_user_agent(),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(30),
+            max_body: 10 * 1024 * 1024,
+            min_delay: Duration::from_secs(1),
+            concurrency: 8,
+            retries: 2,
+            retry_delay: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(120),
+            lock_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Where a source's listing comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A saved file.
+    Path(PathBuf),
+    /// A page fetched over HTTP(S).
+    Url(Url),
+}
+
+impl std::fmt::Display for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::Path(p) => write!(f, "{}", p.display()),
+            Input::Url(u) => write!(f, "{u}"),
+        }
+    }
+}
+
+/// How to walk a paginated archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    /// Query parameter holding the page number (defense.gov: `Page`, so page 2 is `?Page=2`).
+    pub page_param: Option<String>,
+    /// Pages read on an ordinary run.
+    pub max_pages: usize,
+    /// Pages read on a source's first run and with `tagfeed run --backfill`.
+    pub backfill_pages: usize,
+}
+
 /// One `[[source]]`: a listing that becomes one feed per format.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
@@ -48,8 +139,7 @@ pub struct Source {
     pub title: Option<String>,
     pub description: Option<String>,
     pub author: Option<String>,
-    /// The saved listing.
-    pub path: PathBuf,
+    pub input: Input,
     /// The listing's public address: resolves relative links, and is the feed's home page.
     pub page_url: Option<Url>,
     /// `None`: guessed from the content.
@@ -59,6 +149,13 @@ pub struct Source {
     pub categories: Option<Vec<String>>,
     pub max_items: Option<usize>,
     pub select: Option<Selectors>,
+    /// Overrides `[fetch] user_agent`.
+    pub user_agent: Option<String>,
+    /// Overrides `[fetch] timeout`.
+    pub timeout: Option<Duration>,
+    pub respect_robots: bool,
+    pub pagination: Pagination,
+    pub retention: Retention,
 }
 
 impl Config {
@@ -70,16 +167,54 @@ impl Config {
     /// Makes relative paths relative to `base` (the config file's folder).
     pub fn resolve_paths(&mut self, base: &Path) {
         self.output.dir = base.join(&self.output.dir);
+        self.store.path = base.join(&self.store.path);
         for s in &mut self.sources {
-            s.path = base.join(&s.path);
+            if let Input::Path(p) = &mut s.input {
+                *p = base.join(&*p);
+            }
         }
     }
 }
 
 impl Source {
+    /// A source with every optional setting at its default, as a config with only `name` and
+    /// `path`/`url` gives.
+    pub fn new(name: impl Into<String>, input: Input) -> Source {
+        Source {
+            name: name.into(),
+            title: None,
+            description: None,
+            author: None,
+            input,
+            page_url: None,
+            format: None,
+            rules: DateRules::default(),
+            categories: None,
+            max_items: None,
+            select: None,
+            user_agent: None,
+            timeout: None,
+            respect_robots: true,
+            pagination: Pagination {
+                page_param: None,
+                max_pages: 1,
+                backfill_pages: DEFAULT_BACKFILL_PAGES,
+            },
+            retention: Retention::default(),
+        }
+    }
+
     /// How many entries this source's feeds keep.
     pub fn max_items(&self, output: &Output) -> usize {
         self.max_items.unwrap_or(output.max_items)
+    }
+
+    /// The address relative links resolve against: `page_url`, else the URL it is fetched from.
+    pub fn page_url(&self) -> Option<&Url> {
+        self.page_url.as_ref().or(match &self.input {
+            Input::Url(u) => Some(u),
+            Input::Path(_) => None,
+        })
     }
 }
 
@@ -104,216 +239,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 
 /// Validates config text. Paths stay as written.
 pub fn parse(text: &str) -> Result<Config, ConfigError> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let message = e.message().trim().to_string();
-        let err = ConfigError::at(text, span, message.clone());
-        if message.contains("unknown field") {
-            err.help("check the spelling; README.md lists every key")
-        } else {
-            err
-        }
-    })?;
-    let output = match raw.output {
-        Some(o) => output(text, o)?,
-        None => {
-            return Err(ConfigError::at(text, 0..0, "missing [output] table")
-                .key("output")
-                .help("add [output] with base_url = \"https://…/\" (the public URL of the feed folder)"));
-        }
-    };
-    if raw.source.is_empty() {
-        return Err(
-            ConfigError::at(text, text.len()..text.len(), "no [[source]] defined")
-                .key("source")
-                .help("add a [[source]] with name and path; see README.md"),
-        );
-    }
-    let mut sources: Vec<Source> = Vec::new();
-    let mut names: Vec<(String, usize)> = Vec::new();
-    for s in raw.source {
-        let src = source(text, s)?;
-        let (name, start) = (src.source.name.clone(), src.name_span);
-        if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
-            let (line, _) = error::line_col(text, *first);
-            return Err(ConfigError::at(text, start, format!("duplicate source name {name:?}"))
-                .help(format!("names must be unique (file names derive from them); the first is on line {line}")));
-        }
-        names.push((name, start.start));
-        sources.push(src.source);
-    }
-    Ok(Config { output, sources })
-}
-
-fn output(text: &str, o: S<RawOutput>) -> Result<Output, ConfigError> {
-    let span = o.span();
-    let o = o.into_inner();
-    let base_url = match o.base_url {
-        Some(b) => {
-            let mut url = web_url(text, &b)?;
-            if !url.path().ends_with('/') {
-                url.set_path(&format!("{}/", url.path()));
-            }
-            url
-        }
-        None => {
-            return Err(ConfigError::at(text, span, "missing key base_url")
-                .key("output.base_url")
-                .help("the public URL of the feed folder, e.g. \"https://feeds.example.org/\"; feed readers need absolute self links"));
-        }
-    };
-    Ok(Output {
-        dir: o
-            .dir
-            .map(|d| PathBuf::from(d.into_inner()))
-            .unwrap_or_else(|| PathBuf::from("feeds")),
-        base_url,
-        max_items: positive(text, o.max_items)?.unwrap_or(DEFAULT_MAX_ITEMS),
-    })
-}
-
-fn positive(text: &str, v: Option<S<i64>>) -> Result<Option<usize>, ConfigError> {
-    match v {
-        None => Ok(None),
-        Some(v) if *v.get_ref() >= 1 => Ok(Some(*v.get_ref() as usize)),
-        Some(v) => Err(ConfigError::at(
-            text,
-            v.span(),
-            format!("must be at least 1, not {}", v.get_ref()),
-        )),
-    }
-}
-
-fn web_url(text: &str, s: &S<String>) -> Result<Url, ConfigError> {
-    match Url::parse(s.get_ref().trim()) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
-        Ok(_) | Err(_) => Err(ConfigError::at(
-            text,
-            s.span(),
-            format!("{:?} is not an absolute http(s) URL", s.get_ref()),
-        )
-        .help("write the full address, e.g. \"https://www.example.org/news/tag/x/\"")),
-    }
-}
-
-struct ParsedSource {
-    source: Source,
-    name_span: std::ops::Range<usize>,
-}
-
-/// `source[i]`, found from the span of the source's name.
-fn table_key(text: &str, name_span: &std::ops::Range<usize>) -> String {
-    error::key_at(text, name_span.start)
-        .trim_end_matches(".name")
-        .to_string()
-}
-
-fn source(text: &str, s: S<RawSource>) -> Result<ParsedSource, ConfigError> {
-    let table_span = s.span();
-    let s = s.into_inner();
-    let name = s.name.ok_or_else(|| {
-        ConfigError::at(text, table_span.clone(), "missing key name")
-            .help("every source needs a name: lowercase letters, digits and '-', e.g. name = \"partnerships\"")
-    })?;
-    let name_span = name.span();
-    let name = name.into_inner();
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return Err(
-            ConfigError::at(text, name_span, format!("{name:?} is not a valid name")).help(
-                "use lowercase letters, digits and '-' only (it becomes the feed's file name)",
-            ),
-        );
-    }
-    let path = s.path.ok_or_else(|| {
-        ConfigError::at(text, table_span.clone(), "missing key path")
-            .key(format!("{}.path", table_key(text, &name_span)))
-            .help("give the saved listing file, e.g. path = \"samples/partnerships.txt\"")
-    })?;
-    let page_url = s.page_url.as_ref().map(|u| web_url(text, u)).transpose()?;
-    let format = s
-        .format
-        .map(|f| {
-            f.get_ref()
-                .parse::<Format>()
-                .map_err(|m| ConfigError::at(text, f.span(), m))
-        })
-        .transpose()?;
-    let timezone = match &s.timezone {
-        None => Tz::UTC,
-        Some(t) => t.get_ref().parse::<Tz>().map_err(|_| {
-            ConfigError::at(
-                text,
-                t.span(),
-                format!("unknown time zone {:?}", t.get_ref()),
-            )
-            .help("use an IANA zone name such as \"America/New_York\", \"Europe/Paris\" or \"UTC\"")
-        })?,
-    };
-    let select = s.select.map(|sel| selectors(text, sel)).transpose()?;
-    match (format, &select) {
-        (Some(Format::Html), None) => {
-            return Err(ConfigError::at(
-                text,
-                table_span,
-                "format = \"html\" needs a [source.select] table",
-            )
-            .key(format!("{}.select", table_key(text, &name_span)))
-            .help("add [source.select] with at least item = \"CSS\""));
-        }
-        (Some(Format::Text), Some(_)) => {
-            return Err(ConfigError::at(
-                text,
-                table_span,
-                "[source.select] is for HTML listings, but format = \"text\"",
-            )
-            .help("remove the select table or set format = \"html\""));
-        }
-        _ => {}
-    }
-    let source = Source {
-        name,
-        title: s.title.map(S::into_inner),
-        description: s.description.map(S::into_inner),
-        author: s.author.map(S::into_inner),
-        path: PathBuf::from(path.into_inner()),
-        page_url,
-        format: format.or(select.as_ref().map(|_| Format::Html)),
-        rules: DateRules {
-            timezone,
-            day_first: s.day_first.unwrap_or(false),
-        },
-        categories: s
-            .categories
-            .map(|c| c.into_iter().map(S::into_inner).collect()),
-        max_items: positive(text, s.max_items)?,
-        select,
-    };
-    Ok(ParsedSource { source, name_span })
-}
-
-fn selectors(text: &str, sel: S<RawSelect>) -> Result<Selectors, ConfigError> {
-    let span = sel.span();
-    let sel = sel.into_inner();
-    let field = |f: Option<S<String>>| -> Result<Option<Field>, ConfigError> {
-        f.map(|f| Field::parse(f.get_ref()).map_err(|m| ConfigError::at(text, f.span(), m)))
-            .transpose()
-    };
-    let item = field(sel.item)?.ok_or_else(|| {
-        ConfigError::at(text, span, "missing key item")
-            .help("item is the CSS selector that matches one entry, e.g. item = \"article\"")
-    })?;
-    Ok(Selectors {
-        item,
-        title: field(sel.title)?,
-        link: field(sel.link)?,
-        date: field(sel.date)?,
-        summary: field(sel.summary)?,
-        categories: field(sel.categories)?,
-    })
+    validate::config(text)
 }
 
 #[cfg(test)]

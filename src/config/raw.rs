@@ -9,6 +9,8 @@ pub type S<T> = Spanned<T>;
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub output: Option<S<RawOutput>>,
+    pub store: Option<S<RawStore>>,
+    pub fetch: Option<S<RawFetch>>,
     #[serde(default)]
     pub source: Vec<S<RawSource>>,
 }
@@ -21,6 +23,45 @@ pub struct RawOutput {
     pub max_items: Option<S<i64>>,
 }
 
+/// Seconds, written as an integer or a float.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+impl Num {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(f) => f,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    pub path: Option<S<String>>,
+    pub stale_after: Option<S<Num>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFetch {
+    pub user_agent: Option<S<String>>,
+    pub timeout: Option<S<Num>>,
+    pub connect_timeout: Option<S<Num>>,
+    pub max_body: Option<S<i64>>,
+    pub min_delay: Option<S<Num>>,
+    pub concurrency: Option<S<i64>>,
+    pub retries: Option<S<i64>>,
+    pub retry_delay: Option<S<Num>>,
+    pub max_retry_after: Option<S<Num>>,
+    pub lock_wait: Option<S<Num>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
@@ -29,7 +70,16 @@ pub struct RawSource {
     pub description: Option<S<String>>,
     pub author: Option<S<String>>,
     pub path: Option<S<String>>,
+    pub url: Option<S<String>>,
     pub page_url: Option<S<String>>,
+    pub user_agent: Option<S<String>>,
+    pub timeout: Option<S<Num>>,
+    pub respect_robots: Option<bool>,
+    pub page_param: Option<S<String>>,
+    pub max_pages: Option<S<i64>>,
+    pub backfill_pages: Option<S<i64>>,
+    pub keep_days: Option<S<i64>>,
+    pub keep_items: Option<S<i64>>,
     pub format: Option<S<String>>,
     pub timezone: Option<S<String>>,
     pub day_first: Option<bool>,
@@ -47,4 +97,5 @@ pub struct RawSelect {
     pub date: Option<S<String>>,
     pub summary: Option<S<String>>,
     pub categories: Option<S<String>>,
+    pub next_page: Option<S<String>>,
 }

@@ -46,7 +46,7 @@ fn parses_a_full_config() {
         h.select.as_ref().unwrap().item.as_str(),
         "listing-with-preview"
     );
-    assert_eq!(h.rules.timezone, Tz::UTC);
+    assert_eq!(h.rules.timezone, chrono_tz::Tz::UTC);
 }
 
 fn err(text: &str) -> String {
@@ -138,7 +138,7 @@ fn missing_pieces() {
     let e = err("[output]\nbase_url = \"https://f.org/\"\n");
     assert!(e.contains("no [[source]] defined"), "{e}");
     let e = err("[output]\nbase_url = \"https://f.org/\"\n[[source]]\nname = \"a\"\n");
-    assert!(e.contains("source[0].path: missing key path"), "{e}");
+    assert!(e.contains("source[0].path: missing key path or url"), "{e}");
     let e = err("[output]\nbase_url = \"https://f.org/\"\n[[source]]\npath = \"a\"\n");
     assert!(e.contains("missing key name"), "{e}");
     let e = err("[output\n");
@@ -153,8 +153,8 @@ fn load_resolves_paths_and_names_the_file() {
     let c = load(&path).unwrap();
     assert_eq!(c.output.dir, dir.path().join("../feeds"));
     assert_eq!(
-        c.sources[0].path,
-        dir.path().join("samples/partnerships.txt")
+        c.sources[0].input,
+        Input::Path(dir.path().join("samples/partnerships.txt"))
     );
     std::fs::write(&path, with_source("bogus = 1\n")).unwrap();
     let e = load(&path).unwrap_err().to_string();

@@ -39,8 +39,13 @@ pub fn extract(html: &str, selectors: &Selectors) -> Listing {
         .enumerate()
         .map(|(i, item)| entry(item, i + 1, selectors))
         .collect();
+    let next_page = selectors
+        .next_page
+        .as_ref()
+        .and_then(|f| field_value(root, f, href_of));
     Listing {
         heading: text_of(&H1).or_else(|| text_of(&TITLE)),
+        next_page,
         base_href: attr_of(&BASE, "href"),
         canonical: attr_of(&CANONICAL, "href"),
         entries,
@@ -51,23 +56,17 @@ pub fn extract(html: &str, selectors: &Selectors) -> Listing {
 fn entry(item: ElementRef<'_>, n: usize, s: &Selectors) -> RawEntry {
     let mut e = RawEntry::new(Origin::Item(n));
     e.title = match &s.title {
-        Some(f) => field_text(item, f),
+        Some(f) => field_value(item, f, |el| Some(text(el))),
         None => first(item, &HEADING)
             .or_else(|| link_element(item))
             .map(text),
     };
     e.link = match &s.link {
-        Some(f) => f.first_attr(item).and_then(|(el, attr)| match f.attr() {
-            Some(_) => attr.map(str::to_string),
-            None => href_of(el),
-        }),
+        Some(f) => field_value(item, f, href_of),
         None => link_element(item).and_then(|a| a.attr("href").map(str::to_string)),
     };
     e.date = match &s.date {
-        Some(f) => f.first_attr(item).and_then(|(el, attr)| match f.attr() {
-            Some(_) => attr.map(str::to_string),
-            None => Some(date_of(el)),
-        }),
+        Some(f) => field_value(item, f, |el| Some(date_of(el))),
         None => first(item, &TIME).map(date_of),
     };
     e.summary = s.summary.as_ref().and_then(|f| {
@@ -117,11 +116,16 @@ fn date_of(el: ElementRef<'_>) -> String {
         .unwrap_or_else(|| text(el))
 }
 
-fn field_text(item: ElementRef<'_>, f: &Field) -> Option<String> {
-    let (el, attr) = f.first_attr(item)?;
+/// The field's attribute when it names one, else what `read` takes from the matched element.
+fn field_value<'a>(
+    scope: ElementRef<'a>,
+    f: &Field,
+    read: impl Fn(ElementRef<'a>) -> Option<String>,
+) -> Option<String> {
+    let (el, attr) = f.first_attr(scope)?;
     match f.attr() {
         Some(_) => attr.map(str::to_string),
-        None => Some(text(el)),
+        None => read(el),
     }
 }
 

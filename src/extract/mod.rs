@@ -106,6 +106,8 @@ pub struct Listing {
     pub base_href: Option<String>,
     /// `<link rel="canonical">`, a last resort for resolving links when no `page_url` is set.
     pub canonical: Option<String>,
+    /// The link to the next (older) page, when the source has a `next_page` selector.
+    pub next_page: Option<String>,
     pub entries: Vec<RawEntry>,
     pub warnings: Vec<Warning>,
 }

@@ -127,6 +127,8 @@ pub struct Selectors {
     pub summary: Option<Field>,
     /// Every match is one category.
     pub categories: Option<Field>,
+    /// The link to the next (older) page of the archive, searched in the whole page.
+    pub next_page: Option<Field>,
 }
 
 impl Selectors {
@@ -139,6 +141,7 @@ impl Selectors {
             date: None,
             summary: None,
             categories: None,
+            next_page: None,
         }
     }
 }

@@ -67,26 +67,40 @@ pub fn base_url(listing: &Listing, page_url: Option<&Url>) -> Option<Url> {
 /// Turns raw entries into entries, reporting every entry it had to skip or change.
 pub fn normalize(listing: &Listing, ctx: &Context<'_>) -> Normalized {
     let base = base_url(listing, ctx.page_url);
-    let mut out = Normalized {
-        warnings: listing.warnings.clone(),
-        ..Normalized::default()
-    };
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (position, raw) in listing.entries.iter().enumerate() {
-        let Some(entry) = entry(raw, position, base.as_ref(), ctx, &mut out.warnings) else {
-            continue;
-        };
-        if let Some(&first) = seen.get(&entry.id) {
-            out.duplicates += 1;
-            let kept: &mut Entry = &mut out.entries[first];
-            let extra = entry.categories;
-            kept.categories = union_categories(&kept.categories, &extra);
-            continue;
-        }
-        seen.insert(entry.id.clone(), out.entries.len());
-        out.entries.push(entry);
+    let mut warnings = listing.warnings.clone();
+    let entries: Vec<Entry> = listing
+        .entries
+        .iter()
+        .enumerate()
+        .filter_map(|(position, raw)| entry(raw, position, base.as_ref(), ctx, &mut warnings))
+        .collect();
+    let (entries, duplicates) = dedupe(entries);
+    Normalized {
+        entries,
+        warnings,
+        duplicates,
     }
-    out
+}
+
+/// Folds entries with the same id into the first one, which gains the others' categories.
+/// Returns the entries in their order and how many were folded.
+pub fn dedupe(entries: impl IntoIterator<Item = Entry>) -> (Vec<Entry>, usize) {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut folded = 0;
+    for e in entries {
+        match index.get(&e.id) {
+            Some(&i) => {
+                folded += 1;
+                out[i].categories = union_categories(&out[i].categories, &e.categories);
+            }
+            None => {
+                index.insert(e.id.clone(), out.len());
+                out.push(e);
+            }
+        }
+    }
+    (out, folded)
 }
 
 fn entry(

@@ -1,5 +1,5 @@
-//! Getting a listing's bytes: from a saved file now, over HTTP later. Everything after this stage
-//! works on decoded text and never touches the filesystem or network.
+//! A listing's bytes, from a saved file (HTTP pages come through [`crate::fetch`]), and their
+//! decoding. Everything after this stage works on text and never touches the filesystem or network.
 
 pub mod charset;
 
@@ -12,9 +12,10 @@ pub struct Loaded {
     pub bytes: Vec<u8>,
     /// The transport's declared charset (HTTP `Content-Type`), when there is one.
     pub charset: Option<String>,
-    /// When the content was last modified, the first-seen time of undated entries until a store
-    /// remembers them.
+    /// When a saved file was last modified: the first-seen time of its undated entries.
     pub modified: Option<SystemTime>,
+    /// Where a fetched page was found (after redirects): relative links resolve against it.
+    pub url: Option<url::Url>,
 }
 
 /// Why a listing could not be read.
@@ -42,5 +43,6 @@ pub fn read_file(path: &Path) -> Result<Loaded, SourceError> {
         bytes,
         charset: None,
         modified,
+        url: None,
     })
 }

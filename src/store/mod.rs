@@ -78,8 +78,20 @@ pub struct SourceState {
     pub consecutive_failures: u32,
     pub last_item_count: Option<usize>,
     pub backfilled: bool,
+    /// The listing's heading as last read.
+    pub heading: Option<String>,
     /// Entries stored for the source.
     pub stored: usize,
+}
+
+/// What a successful read of a listing found, for the run state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadSummary<'a> {
+    /// Entries on the pages read.
+    pub items: usize,
+    /// Whether the archive's older pages were walked.
+    pub backfilled: bool,
+    pub heading: Option<&'a str>,
 }
 
 /// An open store.
@@ -319,21 +331,25 @@ impl Store {
         Ok(())
     }
 
-    /// Records a successful refresh of `source` that read `items` entries.
+    /// Records a successful refresh of `source`; `read` is what the listing said, `None` after a
+    /// 304 (nothing was read).
     pub fn record_success(
         &mut self,
         source: &str,
-        items: Option<usize>,
-        backfilled: bool,
+        read: Option<ReadSummary<'_>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let (items, backfilled, heading) = match read {
+            Some(r) => (Some(r.items as i64), r.backfilled, r.heading),
+            None => (None, false, None),
+        };
         self.conn.execute(
-            "INSERT INTO sources (name, last_success, consecutive_failures, last_item_count, backfilled)
-             VALUES (?1, ?2, 0, ?3, ?4)
+            "INSERT INTO sources (name, last_success, consecutive_failures, last_item_count, backfilled, heading)
+             VALUES (?1, ?2, 0, ?3, ?4, ?5)
              ON CONFLICT (name) DO UPDATE SET last_success = ?2, consecutive_failures = 0,
                  failing_since = NULL, last_item_count = COALESCE(?3, last_item_count),
-                 backfilled = MAX(backfilled, ?4)",
-            params![source, ts(now), items.map(|n| n as i64), backfilled],
+                 backfilled = MAX(backfilled, ?4), heading = COALESCE(?5, heading)",
+            params![source, ts(now), items, backfilled, heading],
         )?;
         Ok(())
     }
@@ -367,7 +383,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT last_success, last_failure, last_error, failing_since,
-                        consecutive_failures, last_item_count, backfilled
+                        consecutive_failures, last_item_count, backfilled, heading
                  FROM sources WHERE name = ?1",
                 [source],
                 |r| {
@@ -380,6 +396,7 @@ impl Store {
                         consecutive_failures: r.get(4)?,
                         last_item_count: r.get::<_, Option<i64>>(5)?.map(|n| n as usize),
                         backfilled: r.get(6)?,
+                        heading: r.get(7)?,
                         stored,
                     })
                 },

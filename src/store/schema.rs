@@ -10,7 +10,8 @@
 //!   feeds sort by (published, else first_seen); `content_hash` is BLAKE3 of title and summary;
 //!   `categories` a JSON array; `seq` keeps page order among equal `sort_at`.
 //! - `sources`: per-source run state: last success and failure, the failure's text, consecutive
-//!   failures, entries on the last page read, whether the archive was back-filled.
+//!   failures, entries on the last page read, whether the archive was back-filled, and the
+//!   listing's heading (the default feed title, needed when a 304 leaves nothing to read).
 //! - `http_cache`: per URL, the `ETag` and `Last-Modified` to send next time.
 
 use rusqlite::Connection;
@@ -42,7 +43,8 @@ CREATE TABLE sources (
     failing_since        TEXT,
     consecutive_failures INTEGER NOT NULL DEFAULT 0,
     last_item_count      INTEGER,
-    backfilled           INTEGER NOT NULL DEFAULT 0
+    backfilled           INTEGER NOT NULL DEFAULT 0,
+    heading              TEXT
 );
 CREATE TABLE http_cache (
     url           TEXT PRIMARY KEY,

@@ -230,7 +230,12 @@ fn validators_and_state() {
     assert_eq!(st.consecutive_failures, 2);
     assert_eq!(st.failing_since, Some(at("2026-01-01T00:00:00Z")));
     assert_eq!(st.last_error.as_deref(), Some("boom again"));
-    s.record_success("src", Some(7), true, at("2026-01-03T00:00:00Z"))
+    let read = ReadSummary {
+        items: 7,
+        backfilled: true,
+        heading: Some("Tag: X"),
+    };
+    s.record_success("src", Some(read), at("2026-01-03T00:00:00Z"))
         .unwrap();
     let st = s.state("src").unwrap();
     assert_eq!(
@@ -242,10 +247,15 @@ fn validators_and_state() {
         (0, None, Some(7))
     );
     assert!(st.backfilled);
-    s.record_success("src", None, false, at("2026-01-04T00:00:00Z"))
+    s.record_success("src", None, at("2026-01-04T00:00:00Z"))
         .unwrap();
     let st = s.state("src").unwrap();
     assert!(st.backfilled, "back-fill is remembered");
+    assert_eq!(
+        st.heading.as_deref(),
+        Some("Tag: X"),
+        "and so is the heading"
+    );
     assert_eq!(st.last_item_count, Some(7));
 }
 

@@ -1,21 +1,29 @@
-//! One source, end to end: read → decode → extract → normalize → feed → render → write.
+//! Sources, end to end: fetch or read → decode → extract → normalize → store → feed → render →
+//! write.
 //!
-//! This is the only module where I/O (reading listings, writing files) meets the pure core;
-//! [`build`] is the pure middle, shared with `tagfeed check` and `tagfeed preview`.
+//! This is the only module where I/O (HTTP, files, the store) meets the pure core. [`read`] and
+//! [`feed`] are the pure middle, also used by `tagfeed check` and `tagfeed preview`; [`walk`]
+//! fetches a source's pages; [`run`] drives a whole run.
 
-use std::path::PathBuf;
-use std::time::SystemTime;
+mod run;
+mod walk;
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use serde::Serialize;
+use url::Url;
 
 use crate::config::{Config, Source};
 use crate::extract::{self, ExtractError, Format, Listing};
-use crate::model::{Feed, Warning};
+use crate::fetch::FetchError;
+use crate::model::{Entry, Feed, Warning};
 use crate::normalize::{self, Context, Normalized};
-use crate::publish::{self, PublishError, WriteOutcome};
-use crate::render::{self, OutputFormat};
-use crate::source::{self, Loaded, SourceError, charset};
+use crate::publish::{PublishError, WriteOutcome};
+use crate::render::OutputFormat;
+use crate::source::{Loaded, SourceError, charset};
+use crate::store::{MergeStats, StoreError};
+
+pub use run::{Outcome, RunOptions, run};
+pub use walk::{Walk, next_page_url, walk};
 
 /// Why a source produced no feed. Its previously published files are left untouched.
 #[derive(Debug, thiserror::Error)]
@@ -23,15 +31,21 @@ pub enum RefreshError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
     Extract(#[from] ExtractError),
     /// Nothing usable on the page: publishing would wipe the feed, so the run fails instead.
     #[error("{0}; the published feed is kept as it was")]
     Empty(String),
     #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
     Publish(#[from] PublishError),
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
-/// The listing read and normalized, with how it was read.
+/// One page of a listing, read and normalized, with how it was read.
 #[derive(Debug, Clone)]
 pub struct Read {
     pub format: Format,
@@ -40,7 +54,8 @@ pub struct Read {
     pub normalized: Normalized,
 }
 
-/// Decodes, extracts and normalizes a loaded listing (pure).
+/// Decodes, extracts and normalizes one loaded page (pure). `now` is the first-seen time of new
+/// entries unless the file says when it was saved.
 pub fn read(source: &Source, loaded: &Loaded, now: DateTime<Utc>) -> Result<Read, RefreshError> {
     let decoded = charset::decode(&loaded.bytes, loaded.charset.as_deref());
     let format = source
@@ -53,10 +68,10 @@ pub fn read(source: &Source, loaded: &Loaded, now: DateTime<Utc>) -> Result<Read
         .unwrap_or(now)
         .trunc_subsecs(0)
         .fixed_offset();
-    let default_categories = vec![feed_title(source, &listing)];
+    let default_categories = vec![feed_title(source, listing.heading.as_deref())];
     let ctx = Context {
         source: &source.name,
-        page_url: source.page_url.as_ref(),
+        page_url: source.page_url.as_ref().or(loaded.url.as_ref()),
         rules: source.rules,
         categories: source.categories.as_deref().unwrap_or(&default_categories),
         now,
@@ -80,39 +95,26 @@ pub fn read(source: &Source, loaded: &Loaded, now: DateTime<Utc>) -> Result<Read
     })
 }
 
-fn feed_title(source: &Source, listing: &Listing) -> String {
+/// The feed title: configured, else the listing's heading, else the source name.
+pub fn feed_title(source: &Source, heading: Option<&str>) -> String {
     source
         .title
         .clone()
-        .or_else(|| listing.heading.clone())
+        .or_else(|| heading.map(str::to_string))
         .unwrap_or_else(|| source.name.clone())
 }
 
-/// A feed built from a source, with what reading it reported.
-#[derive(Debug, Clone)]
-pub struct Built {
-    pub feed: Feed,
-    /// Entries on the page (before de-duplication and `max_items`).
-    pub found: usize,
-    pub read: Read,
-}
-
-/// Builds the feed of one source from its loaded listing (pure). Fails rather than return a feed
-/// with no entries, so a redesigned or broken page never wipes a published feed.
-pub fn build(
+/// Builds a source's feed from its entries (pure): metadata from the config and the listing's
+/// heading, entries newest first, cut to `max_items`.
+pub fn feed(
     config: &Config,
     source: &Source,
-    loaded: &Loaded,
-    now: DateTime<Utc>,
-) -> Result<Built, RefreshError> {
-    let read = read(source, loaded, now)?;
-    let found = read.listing.entries.len();
-    if read.normalized.entries.is_empty() {
-        return Err(RefreshError::Empty(empty_reason(source, &read)));
-    }
-    let title = feed_title(source, &read.listing);
-    let home_page = normalize::base_url(&read.listing, source.page_url.as_ref());
-    let feed = Feed {
+    heading: Option<&str>,
+    home_page: Option<Url>,
+    entries: Vec<Entry>,
+) -> Feed {
+    let title = feed_title(source, heading);
+    Feed {
         name: source.name.clone(),
         description: source
             .description
@@ -129,12 +131,51 @@ pub fn build(
         }),
         title,
         home_page,
-        entries: normalize::newest_first(
-            read.normalized.entries.clone(),
-            source.max_items(&config.output),
-        ),
-    };
-    Ok(Built { feed, found, read })
+        entries: normalize::newest_first(entries, source.max_items(&config.output)),
+    }
+}
+
+/// The feed's home page: the listing's own address.
+fn home_page(source: &Source, listing: Option<&Listing>) -> Option<Url> {
+    match listing {
+        Some(l) => normalize::base_url(l, source.page_url()),
+        None => source.page_url().cloned(),
+    }
+}
+
+/// A feed built from one loaded page, with what reading it reported.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub feed: Feed,
+    /// Entries on the page (before de-duplication and `max_items`).
+    pub found: usize,
+    pub read: Read,
+}
+
+/// Builds a source's feed from one loaded page, without the store (pure): what `check` shows.
+/// Fails rather than return a feed with no entries.
+pub fn build(
+    config: &Config,
+    source: &Source,
+    loaded: &Loaded,
+    now: DateTime<Utc>,
+) -> Result<Built, RefreshError> {
+    let read = read(source, loaded, now)?;
+    if read.normalized.entries.is_empty() {
+        return Err(RefreshError::Empty(empty_reason(source, &read)));
+    }
+    let feed = feed(
+        config,
+        source,
+        read.listing.heading.as_deref(),
+        home_page(source, Some(&read.listing)),
+        read.normalized.entries.clone(),
+    );
+    Ok(Built {
+        found: read.listing.entries.len(),
+        feed,
+        read,
+    })
 }
 
 fn empty_reason(source: &Source, read: &Read) -> String {
@@ -154,7 +195,16 @@ fn empty_reason(source: &Source, read: &Read) -> String {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub name: String,
+    /// The server answered 304: nothing was read.
+    pub not_modified: bool,
+    /// Pages read.
+    pub pages: usize,
+    /// Entries on the pages read.
     pub found: usize,
+    /// What the store made of them.
+    pub stored: MergeStats,
+    /// Entries removed by retention.
+    pub pruned: usize,
     /// Entries in the written feeds.
     pub entries: usize,
     pub duplicates: usize,
@@ -166,45 +216,7 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
     pub format: OutputFormat,
-    pub path: PathBuf,
+    pub path: std::path::PathBuf,
     pub url: String,
     pub outcome: WriteOutcome,
-}
-
-/// Refreshes one source: reads its listing, builds its feed and writes every format.
-pub fn refresh_source(
-    config: &Config,
-    source: &Source,
-    now: SystemTime,
-) -> Result<Report, RefreshError> {
-    let loaded = source::read_file(&source.path)?;
-    let built = build(config, source, &loaded, now.into())?;
-    // Render everything before writing anything, so a source never ends up half-written.
-    let rendered: Vec<(OutputFormat, url::Url, String)> = OutputFormat::ALL
-        .iter()
-        .map(|&f| {
-            let url = f.self_url(&config.output.base_url, &source.name);
-            let body = render::render(&built.feed, f, &url);
-            (f, url, body)
-        })
-        .collect();
-    let mut files = Vec::new();
-    for (format, url, body) in rendered {
-        let path = config.output.dir.join(format.file_name(&source.name));
-        let outcome = publish::write_if_changed(&path, body.as_bytes())?;
-        files.push(FileReport {
-            format,
-            path,
-            url: url.to_string(),
-            outcome,
-        });
-    }
-    Ok(Report {
-        name: source.name.clone(),
-        found: built.found,
-        entries: built.feed.entries.len(),
-        duplicates: built.read.normalized.duplicates,
-        warnings: built.read.normalized.warnings,
-        files,
-    })
 }

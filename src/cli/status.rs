@@ -1,0 +1,83 @@
+//! `tagfeed status`: how each source has been doing, from the store.
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+use serde_json::json;
+use tagfeed::store::{SourceState, Store};
+
+use super::{Exit, Global, load_config, print_json};
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of one line per source
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A source's health in one word.
+fn health(s: &SourceState, now: DateTime<Utc>, stale_after: chrono::Duration) -> &'static str {
+    match (s.last_success, s.consecutive_failures) {
+        (_, n) if n > 0 => "failing",
+        (None, _) => "never run",
+        (Some(ok), _) if now - ok > stale_after => "stale",
+        _ => "ok",
+    }
+}
+
+pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
+    let config = match load_config(g) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let store = Store::open(&config.store.path)?;
+    let now = Utc::now();
+    let stale_after =
+        chrono::Duration::from_std(config.store.stale_after).unwrap_or(chrono::Duration::days(1));
+    let mut rows = Vec::new();
+    let mut unhealthy = 0;
+    for s in &config.sources {
+        let st = store.state(&s.name)?;
+        let h = health(&st, now, stale_after);
+        if h != "ok" {
+            unhealthy += 1;
+        }
+        rows.push((st, h));
+    }
+    if a.json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|(st, h)| json!({"status": h, "state": st}))
+            .collect();
+        print_json(&json!({"ok": unhealthy == 0, "sources": v}))?;
+    } else {
+        let width = config
+            .sources
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(0);
+        for (st, h) in &rows {
+            let since = |d: Option<DateTime<Utc>>| d.map_or("-".to_string(), |d| d.to_rfc3339());
+            let detail = match *h {
+                "failing" => format!(
+                    "failing since {} ({} failed runs): {}",
+                    since(st.failing_since),
+                    st.consecutive_failures,
+                    st.last_error.as_deref().unwrap_or("")
+                ),
+                "stale" => format!("stale: last success {}", since(st.last_success)),
+                "never run" => "never run".to_string(),
+                _ => format!("ok: last success {}", since(st.last_success)),
+            };
+            println!(
+                "{:<width$}  {detail}; {} entries stored",
+                st.name, st.stored
+            );
+        }
+    }
+    Ok(if unhealthy == 0 {
+        Exit::Ok
+    } else {
+        Exit::SourcesFailed
+    })
+}

@@ -1,0 +1,324 @@
+//! Raw config → typed config, one table at a time, every error with its place in the file.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use url::Url;
+
+use super::error::{self, ConfigError};
+use super::raw::{Num, RawConfig, RawFetch, RawOutput, RawSelect, RawSource, RawStore, S};
+use super::{
+    Config, DEFAULT_BACKFILL_PAGES, DEFAULT_MAX_ITEMS, DEFAULT_STORE, FetchSettings, Input, Output,
+    Pagination, Source, StoreSettings,
+};
+use crate::extract::{Field, Format, Selectors};
+use crate::normalize::date::DateRules;
+use crate::store::Retention;
+
+pub fn config(text: &str) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_string();
+        let err = ConfigError::at(text, span, message.clone());
+        if message.contains("unknown field") {
+            err.help("check the spelling; README.md lists every key")
+        } else {
+            err
+        }
+    })?;
+    let output = match raw.output {
+        Some(o) => output(text, o)?,
+        None => {
+            return Err(ConfigError::at(text, 0..0, "missing [output] table")
+                .key("output")
+                .help("add [output] with base_url = \"https://…/\" (the public URL of the feed folder)"));
+        }
+    };
+    let store = store(text, raw.store)?;
+    let fetch = fetch(text, raw.fetch)?;
+    if raw.source.is_empty() {
+        return Err(
+            ConfigError::at(text, text.len()..text.len(), "no [[source]] defined")
+                .key("source")
+                .help("add a [[source]] with name and path (or url); see README.md"),
+        );
+    }
+    let mut sources: Vec<Source> = Vec::new();
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for s in raw.source {
+        let (src, name_span) = source(text, s)?;
+        if let Some((_, first)) = names.iter().find(|(n, _)| *n == src.name) {
+            let (line, _) = error::line_col(text, *first);
+            return Err(ConfigError::at(
+                text,
+                name_span,
+                format!("duplicate source name {:?}", src.name),
+            )
+            .help(format!(
+                "names must be unique (file names derive from them); the first is on line {line}"
+            )));
+        }
+        names.push((src.name.clone(), name_span.start));
+        sources.push(src);
+    }
+    Ok(Config {
+        output,
+        store,
+        fetch,
+        sources,
+    })
+}
+
+fn output(text: &str, o: S<RawOutput>) -> Result<Output, ConfigError> {
+    let span = o.span();
+    let o = o.into_inner();
+    let Some(b) = o.base_url else {
+        return Err(ConfigError::at(text, span, "missing key base_url")
+            .key("output.base_url")
+            .help("the public URL of the feed folder, e.g. \"https://feeds.example.org/\"; feed readers need absolute self links"));
+    };
+    let mut base_url = web_url(text, &b)?;
+    if !base_url.path().ends_with('/') {
+        base_url.set_path(&format!("{}/", base_url.path()));
+    }
+    Ok(Output {
+        dir: o
+            .dir
+            .map(|d| PathBuf::from(d.into_inner()))
+            .unwrap_or_else(|| PathBuf::from("feeds")),
+        base_url,
+        max_items: positive(text, o.max_items)?.unwrap_or(DEFAULT_MAX_ITEMS),
+    })
+}
+
+fn store(text: &str, s: Option<S<RawStore>>) -> Result<StoreSettings, ConfigError> {
+    let s = s.map(S::into_inner);
+    let (path, stale) = match s {
+        Some(s) => (s.path, s.stale_after),
+        None => (None, None),
+    };
+    Ok(StoreSettings {
+        path: PathBuf::from(path.map_or_else(|| DEFAULT_STORE.to_string(), S::into_inner)),
+        stale_after: seconds(text, stale)?.unwrap_or(Duration::from_secs(86_400)),
+    })
+}
+
+fn fetch(text: &str, f: Option<S<RawFetch>>) -> Result<FetchSettings, ConfigError> {
+    let d = FetchSettings::default();
+    let Some(f) = f.map(S::into_inner) else {
+        return Ok(d);
+    };
+    Ok(FetchSettings {
+        user_agent: user_agent(text, f.user_agent)?.unwrap_or(d.user_agent),
+        timeout: seconds(text, f.timeout)?.unwrap_or(d.timeout),
+        connect_timeout: seconds(text, f.connect_timeout)?.unwrap_or(d.connect_timeout),
+        max_body: positive(text, f.max_body)?.map_or(d.max_body, |n| n as u64),
+        min_delay: seconds(text, f.min_delay)?.unwrap_or(d.min_delay),
+        concurrency: positive(text, f.concurrency)?.unwrap_or(d.concurrency),
+        retries: count(text, f.retries)?.map_or(d.retries, |n| n as u32),
+        retry_delay: seconds(text, f.retry_delay)?.unwrap_or(d.retry_delay),
+        max_retry_after: seconds(text, f.max_retry_after)?.unwrap_or(d.max_retry_after),
+        lock_wait: seconds(text, f.lock_wait)?.unwrap_or(d.lock_wait),
+    })
+}
+
+fn user_agent(text: &str, ua: Option<S<String>>) -> Result<Option<String>, ConfigError> {
+    match ua {
+        Some(u) if u.get_ref().trim().is_empty() || u.get_ref().contains(['\r', '\n']) => Err(
+            ConfigError::at(text, u.span(), "the User-Agent must be one non-empty line"),
+        ),
+        other => Ok(other.map(|u| u.into_inner().trim().to_string())),
+    }
+}
+
+fn positive(text: &str, v: Option<S<i64>>) -> Result<Option<usize>, ConfigError> {
+    match v {
+        None => Ok(None),
+        Some(v) if *v.get_ref() >= 1 => Ok(Some(*v.get_ref() as usize)),
+        Some(v) => Err(ConfigError::at(
+            text,
+            v.span(),
+            format!("must be at least 1, not {}", v.get_ref()),
+        )),
+    }
+}
+
+fn count(text: &str, v: Option<S<i64>>) -> Result<Option<usize>, ConfigError> {
+    match v {
+        Some(v) if *v.get_ref() < 0 => Err(ConfigError::at(
+            text,
+            v.span(),
+            format!("must be 0 or more, not {}", v.get_ref()),
+        )),
+        other => Ok(other.map(|v| *v.get_ref() as usize)),
+    }
+}
+
+fn seconds(text: &str, v: Option<S<Num>>) -> Result<Option<Duration>, ConfigError> {
+    match v {
+        None => Ok(None),
+        Some(v) => {
+            let secs = v.get_ref().as_f64();
+            Duration::try_from_secs_f64(secs).map(Some).map_err(|_| {
+                ConfigError::at(text, v.span(), format!("{secs} is not a number of seconds"))
+                    .help("write seconds as a number, e.g. 30 or 0.5")
+            })
+        }
+    }
+}
+
+fn web_url(text: &str, s: &S<String>) -> Result<Url, ConfigError> {
+    match Url::parse(s.get_ref().trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
+        Ok(_) | Err(_) => Err(ConfigError::at(
+            text,
+            s.span(),
+            format!("{:?} is not an absolute http(s) URL", s.get_ref()),
+        )
+        .help("write the full address, e.g. \"https://www.example.org/news/tag/x/\"")),
+    }
+}
+
+/// `source[i]`, found from the span of the source's name.
+fn table_key(text: &str, name_span: &Range<usize>) -> String {
+    error::key_at(text, name_span.start)
+        .trim_end_matches(".name")
+        .to_string()
+}
+
+fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigError> {
+    let table_span = s.span();
+    let s = s.into_inner();
+    let name = s.name.ok_or_else(|| {
+        ConfigError::at(text, table_span.clone(), "missing key name").help(
+            "every source needs a name: lowercase letters, digits and '-', e.g. name = \"partnerships\"",
+        )
+    })?;
+    let name_span = name.span();
+    let name = name.into_inner();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(
+            ConfigError::at(text, name_span, format!("{name:?} is not a valid name")).help(
+                "use lowercase letters, digits and '-' only (it becomes the feed's file name)",
+            ),
+        );
+    }
+    let key = table_key(text, &name_span);
+    let input = match (s.path, s.url) {
+        (Some(p), None) => Input::Path(PathBuf::from(p.into_inner())),
+        (None, Some(u)) => Input::Url(web_url(text, &u)?),
+        (Some(_), Some(u)) => {
+            return Err(
+                ConfigError::at(text, u.span(), "give either path or url, not both")
+                    .help("path reads a saved listing; url fetches the page"),
+            );
+        }
+        (None, None) => {
+            return Err(ConfigError::at(text, table_span, "missing key path or url")
+                .key(format!("{key}.path"))
+                .help("give the saved listing, e.g. path = \"samples/partnerships.txt\", or the page, url = \"https://…\""));
+        }
+    };
+    let page_url = s.page_url.as_ref().map(|u| web_url(text, u)).transpose()?;
+    let format = s
+        .format
+        .map(|f| {
+            f.get_ref()
+                .parse::<Format>()
+                .map_err(|m| ConfigError::at(text, f.span(), m))
+        })
+        .transpose()?;
+    let timezone = match &s.timezone {
+        None => Tz::UTC,
+        Some(t) => t.get_ref().parse::<Tz>().map_err(|_| {
+            ConfigError::at(
+                text,
+                t.span(),
+                format!("unknown time zone {:?}", t.get_ref()),
+            )
+            .help("use an IANA zone name such as \"America/New_York\", \"Europe/Paris\" or \"UTC\"")
+        })?,
+    };
+    let select = s.select.map(|sel| selectors(text, sel)).transpose()?;
+    match (format, &select) {
+        (Some(Format::Html), None) => {
+            return Err(ConfigError::at(
+                text,
+                table_span,
+                "format = \"html\" needs a [source.select] table",
+            )
+            .key(format!("{key}.select"))
+            .help("add [source.select] with at least item = \"CSS\""));
+        }
+        (Some(Format::Text), Some(_)) => {
+            return Err(ConfigError::at(
+                text,
+                table_span,
+                "[source.select] is for HTML listings, but format = \"text\"",
+            )
+            .help("remove the select table or set format = \"html\""));
+        }
+        _ => {}
+    }
+    let max_pages = positive(text, s.max_pages)?.unwrap_or(1);
+    let defaults = Source::new(name, input);
+    let source = Source {
+        title: s.title.map(S::into_inner),
+        description: s.description.map(S::into_inner),
+        author: s.author.map(S::into_inner),
+        page_url,
+        format: format.or(select.as_ref().map(|_| Format::Html)),
+        rules: DateRules {
+            timezone,
+            day_first: s.day_first.unwrap_or(false),
+        },
+        categories: s
+            .categories
+            .map(|c| c.into_iter().map(S::into_inner).collect()),
+        max_items: positive(text, s.max_items)?,
+        select,
+        user_agent: user_agent(text, s.user_agent)?,
+        timeout: seconds(text, s.timeout)?,
+        respect_robots: s.respect_robots.unwrap_or(defaults.respect_robots),
+        pagination: Pagination {
+            page_param: s.page_param.map(S::into_inner),
+            max_pages,
+            backfill_pages: positive(text, s.backfill_pages)?
+                .unwrap_or(max_pages.max(DEFAULT_BACKFILL_PAGES)),
+        },
+        retention: Retention {
+            keep_days: positive(text, s.keep_days)?.map(|d| d as u32),
+            keep_items: positive(text, s.keep_items)?,
+        },
+        ..defaults
+    };
+    Ok((source, name_span))
+}
+
+fn selectors(text: &str, sel: S<RawSelect>) -> Result<Selectors, ConfigError> {
+    let span = sel.span();
+    let sel = sel.into_inner();
+    let field = |f: Option<S<String>>| -> Result<Option<Field>, ConfigError> {
+        f.map(|f| Field::parse(f.get_ref()).map_err(|m| ConfigError::at(text, f.span(), m)))
+            .transpose()
+    };
+    let item = field(sel.item)?.ok_or_else(|| {
+        ConfigError::at(text, span, "missing key item")
+            .help("item is the CSS selector that matches one entry, e.g. item = \"article\"")
+    })?;
+    Ok(Selectors {
+        item,
+        title: field(sel.title)?,
+        link: field(sel.link)?,
+        date: field(sel.date)?,
+        summary: field(sel.summary)?,
+        categories: field(sel.categories)?,
+        next_page: field(sel.next_page)?,
+    })
+}

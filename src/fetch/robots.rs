@@ -1,0 +1,143 @@
+//! robots.txt (RFC 9309): fetched once per site and user agent, then asked for every URL.
+//!
+//! A missing robots.txt (4xx) allows everything; one that cannot be read (5xx, network error)
+//! disallows everything until it can, as the RFC says.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::OnceCell;
+use url::Url;
+
+use super::{FetchError, Fetcher, Request, Response};
+
+/// What a site's robots.txt says for our agent.
+pub enum Rules {
+    AllowAll,
+    Parsed(texting_robots::Robot),
+}
+
+impl Rules {
+    /// Whether `url` may be fetched.
+    pub fn allowed(&self, url: &Url) -> bool {
+        match self {
+            Rules::AllowAll => true,
+            Rules::Parsed(r) => r.allowed(url.as_str()),
+        }
+    }
+
+    /// The `Crawl-delay` for our agent, if any.
+    pub fn crawl_delay(&self) -> Option<Duration> {
+        match self {
+            Rules::AllowAll => None,
+            Rules::Parsed(r) => r
+                .delay
+                .filter(|d| d.is_finite() && *d > 0.0)
+                .map(|d| Duration::from_secs_f32(d.min(3600.0))),
+        }
+    }
+}
+
+/// The product token robots.txt groups are matched against: "tagfeed" of "tagfeed/0.1 (+…)".
+pub fn agent_token(user_agent: &str) -> &str {
+    user_agent
+        .split(|c: char| c == '/' || c.is_whitespace())
+        .next()
+        .unwrap_or(user_agent)
+}
+
+type Cell = Arc<OnceCell<Result<Arc<Rules>, FetchError>>>;
+
+/// robots.txt rules per site and agent, for the life of a fetcher.
+#[derive(Default)]
+pub struct RobotsCache {
+    cells: Mutex<HashMap<String, Cell>>,
+}
+
+impl RobotsCache {
+    /// The rules for `url`'s site, fetching its robots.txt the first time.
+    pub async fn rules(
+        &self,
+        fetcher: &Fetcher,
+        url: &Url,
+        user_agent: &str,
+    ) -> Result<Arc<Rules>, FetchError> {
+        let mut robots = url.clone();
+        robots.set_path("/robots.txt");
+        robots.set_query(None);
+        robots.set_fragment(None);
+        let agent = agent_token(user_agent);
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+            cells
+                .entry(format!("{robots} {agent}"))
+                .or_default()
+                .clone()
+        };
+        cell.get_or_init(|| fetch(fetcher, robots, user_agent, agent))
+            .await
+            .clone()
+    }
+}
+
+async fn fetch(
+    fetcher: &Fetcher,
+    robots: Url,
+    user_agent: &str,
+    agent: &str,
+) -> Result<Arc<Rules>, FetchError> {
+    let req = Request {
+        url: &robots,
+        user_agent,
+        timeout: fetcher.settings.timeout,
+        validators: None,
+        respect_robots: false,
+    };
+    let result = fetcher
+        .gates
+        .polite(&robots, fetcher.settings.min_delay, fetcher.attempt(&req))
+        .await;
+    let unreachable = |why: String| FetchError::RobotsUnreachable {
+        robots: robots.clone(),
+        why,
+    };
+    match result {
+        Ok(Response::Page(page)) => Ok(Arc::new(
+            texting_robots::Robot::new(agent, &page.bytes)
+                .map(Rules::Parsed)
+                .unwrap_or(Rules::AllowAll),
+        )),
+        Ok(Response::NotModified) => Ok(Arc::new(Rules::AllowAll)),
+        Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
+            Ok(Arc::new(Rules::AllowAll))
+        }
+        Err(FetchError::TooLarge { .. }) => Ok(Arc::new(Rules::AllowAll)),
+        Err(FetchError::Status { status, .. }) | Err(FetchError::RetryLater { status, .. }) => {
+            Err(unreachable(format!("HTTP {status}")))
+        }
+        Err(e) => Err(unreachable(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_tokens() {
+        assert_eq!(agent_token("tagfeed/0.1.0 (+https://x)"), "tagfeed");
+        assert_eq!(agent_token("MyBot"), "MyBot");
+    }
+
+    #[test]
+    fn rules_follow_the_agent_group() {
+        let txt = b"User-agent: tagfeed\nDisallow: /private/\nCrawl-delay: 2\n\nUser-agent: *\nDisallow: /\n";
+        let r = Rules::Parsed(texting_robots::Robot::new("tagfeed", txt).unwrap());
+        assert!(r.allowed(&Url::parse("https://e.org/news/").unwrap()));
+        assert!(!r.allowed(&Url::parse("https://e.org/private/x").unwrap()));
+        assert_eq!(r.crawl_delay(), Some(Duration::from_secs(2)));
+        let other = Rules::Parsed(texting_robots::Robot::new("otherbot", txt).unwrap());
+        assert!(!other.allowed(&Url::parse("https://e.org/news/").unwrap()));
+    }
+}
