@@ -3,5 +3,7 @@
 mod cli;
 mod corpus;
 mod feeds;
+mod http;
 mod seed;
+mod server;
 mod support;
