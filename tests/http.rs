@@ -536,3 +536,87 @@ fn charset_comes_from_the_content_type_header() {
     let store = Store::open(&config.store.path).unwrap();
     assert_eq!(store.entries("ru", 1).unwrap()[0].title, "Статья");
 }
+
+#[test]
+fn undated_entries_keep_their_date_and_edits_keep_their_id() {
+    // No dates on the page at all; the second article's title is edited between runs.
+    let edited = Arc::new(AtomicUsize::new(0));
+    let e = edited.clone();
+    let server = Server::start(move |req: &Req| {
+        if req.target == "/robots.txt" {
+            return Resp::status(404);
+        }
+        let second = if e.load(Ordering::SeqCst) == 0 {
+            "Second"
+        } else {
+            "Second (updated)"
+        };
+        Resp::html(format!(
+            "<ul><li class=\"item\"><a href=\"/p/1\">First</a></li>\
+             <li class=\"item\"><a href=\"/p/2\">{second}</a></li></ul>"
+        ))
+    });
+    let (dir, config) = project(FAST, &source("u", &server.url("/u/"), ""));
+    run_ok(&config);
+    let atom_path = dir.path().join("feeds/u.atom.xml");
+    let first = std::fs::read_to_string(&atom_path).unwrap();
+    // A later run over the same page: same bytes, although the clock moved.
+    std::thread::sleep(Duration::from_millis(1100));
+    let again = run_ok(&config);
+    assert!(
+        again[0]
+            .files
+            .iter()
+            .all(|f| f.outcome == WriteOutcome::Unchanged)
+    );
+    assert_eq!(std::fs::read_to_string(&atom_path).unwrap(), first);
+
+    edited.store(1, Ordering::SeqCst);
+    let third = run_ok(&config);
+    assert_eq!(third[0].stored.changed, 1);
+    let feed = feed_rs::parser::parse(std::fs::read(&atom_path).unwrap().as_slice()).unwrap();
+    let second = feed
+        .entries
+        .iter()
+        .find(|e| e.id == server.url("/p/2").as_str())
+        .unwrap();
+    assert_eq!(second.title.as_ref().unwrap().content, "Second (updated)");
+    let before = feed_rs::parser::parse(first.as_bytes()).unwrap();
+    let old = before.entries.iter().find(|e| e.id == second.id).unwrap();
+    assert!(second.updated > old.updated, "the edit moved atom:updated");
+    assert_eq!(feed.entries.len(), 2, "the edit did not add an entry");
+}
+
+#[test]
+fn preview_fetches_a_url() {
+    let server = Server::start(|req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ => Resp::html(listing(&[("a", "2026-01-02"), ("b", "2026-01-01")])),
+    });
+    let url = server.url("/list/");
+    let out = crate::support::tagfeed()
+        .args(["preview", url.as_str(), "--item", "li.item", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:?}", texts(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["entries"][1]["link"], server.url("/news/b").as_str());
+    assert_eq!(v["entries"][1]["date"], "2026-01-01T00:00:00+00:00");
+    // Nothing listens on a port just freed: the error says which URL and why.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!("http://127.0.0.1:{port}/list/");
+    let out = crate::support::tagfeed()
+        .args(["preview", &dead])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port}/robots.txt could not be read")),
+        "{stderr}"
+    );
+}

@@ -1,4 +1,5 @@
 use super::*;
+use url::Url;
 
 const GOOD: &str = r#"
 [output]
@@ -165,6 +166,108 @@ fn load_resolves_paths_and_names_the_file() {
     let e = load(&dir.path().join("nope.toml")).unwrap_err().to_string();
     assert!(
         e.contains("cannot read the config file") && e.contains("--config"),
+        "{e}"
+    );
+}
+
+#[test]
+fn web_sources_fetch_store_and_pagination() {
+    let text = r#"
+[output]
+base_url = "https://f.org/"
+[store]
+path = "/var/lib/tagfeed/db.sqlite"
+[fetch]
+user_agent = "MyFeeds/1.0 (+mailto:me@example.org)"
+timeout = 10
+min_delay = 2.5
+concurrency = 4
+retries = 0
+max_body = 1000000
+[[source]]
+name = "dod"
+url = "https://www.defense.gov/News/Tag/2/"
+page_param = "Page"
+max_pages = 2
+keep_days = 365
+keep_items = 500
+respect_robots = false
+timeout = 60
+[source.select]
+item = "listing-with-preview"
+next_page = "a.next@href"
+"#;
+    let c = parse(text).unwrap();
+    assert_eq!(c.store.path, PathBuf::from("/var/lib/tagfeed/db.sqlite"));
+    assert_eq!(c.fetch.user_agent, "MyFeeds/1.0 (+mailto:me@example.org)");
+    assert_eq!(c.fetch.timeout, std::time::Duration::from_secs(10));
+    assert_eq!(c.fetch.min_delay, std::time::Duration::from_millis(2500));
+    assert_eq!(
+        (c.fetch.concurrency, c.fetch.retries, c.fetch.max_body),
+        (4, 0, 1_000_000)
+    );
+    let s = &c.sources[0];
+    assert_eq!(
+        s.input,
+        Input::Url(Url::parse("https://www.defense.gov/News/Tag/2/").unwrap())
+    );
+    assert_eq!(
+        s.page_url().unwrap().as_str(),
+        "https://www.defense.gov/News/Tag/2/"
+    );
+    assert_eq!(s.pagination.page_param.as_deref(), Some("Page"));
+    assert_eq!(
+        (s.pagination.max_pages, s.pagination.backfill_pages),
+        (2, 10)
+    );
+    assert_eq!(s.retention.keep_days, Some(365));
+    assert_eq!(s.retention.keep_items, Some(500));
+    assert!(!s.respect_robots);
+    assert_eq!(s.timeout, Some(std::time::Duration::from_secs(60)));
+    assert!(s.select.as_ref().unwrap().next_page.is_some());
+    // Defaults: the store next to the config, polite fetching.
+    let d = parse(&with_source("")).unwrap();
+    assert_eq!(d.store.path, PathBuf::from("state/tagfeed.db"));
+    assert!(d.fetch.user_agent.starts_with("tagfeed/"));
+    assert_eq!(d.fetch.min_delay, std::time::Duration::from_secs(1));
+    assert!(d.sources[0].respect_robots);
+}
+
+#[test]
+fn web_source_errors() {
+    let e = err(&with_source("url = \"https://e.org/\"\n"));
+    assert!(
+        e.contains("source[0].url: give either path or url, not both"),
+        "{e}"
+    );
+    let e = err(&with_source("").replace("path = \"a.txt\"", "url = \"ftp://e.org/\""));
+    assert!(
+        e.contains("source[0].url: \"ftp://e.org/\" is not an absolute http(s) URL"),
+        "{e}"
+    );
+    let e =
+        err(&format!("{}[fetch]\nretries = -1\n", with_source(""))
+            .replace("[[source]]", "[[source]]"));
+    assert!(e.contains("retries: must be 0 or more, not -1"), "{e}");
+    let e = err(
+        "[output]\nbase_url = \"https://f.org/\"\n[fetch]\ntimeout = -3\n[[source]]\nname = \"a\"\npath = \"a\"\n",
+    );
+    assert!(
+        e.contains("fetch.timeout: -3 is not a number of seconds"),
+        "{e}"
+    );
+    let e = err(
+        "[output]\nbase_url = \"https://f.org/\"\n[fetch]\nuser_agent = \"a\\nb\"\n[[source]]\nname = \"a\"\npath = \"a\"\n",
+    );
+    assert!(
+        e.contains("fetch.user_agent: the User-Agent must be one non-empty line"),
+        "{e}"
+    );
+    let e = err(&with_source(
+        "[source.select]\nitem = \"li\"\nnext_page = \"a[\"\n",
+    ));
+    assert!(
+        e.contains("source[0].select.next_page: invalid CSS selector"),
         "{e}"
     );
 }
