@@ -6,7 +6,9 @@
 pub mod config;
 pub mod extract;
 pub mod fetch;
+pub mod filter;
 pub mod lock;
+pub mod merge;
 pub mod model;
 pub mod normalize;
 pub mod publish;

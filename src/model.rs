@@ -29,6 +29,19 @@ pub struct Entry {
     pub summary: Option<String>,
     /// Tags and categories, de-duplicated case-insensitively, in first-seen order.
     pub categories: Vec<String>,
+    /// The feed a merged entry came from (Atom `source`, RSS `source`); `None` in a source's own
+    /// feed.
+    pub via: Option<Provenance>,
+}
+
+/// The feed an entry was taken from, so a merged feed can say so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub title: String,
+    /// The origin feed's own URL.
+    pub feed_url: Option<Url>,
+    /// The site or listing it mirrors.
+    pub home: Option<Url>,
 }
 
 impl Entry {

@@ -143,7 +143,11 @@ fn same_input_same_bytes_and_untouched_files() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), 4);
+    assert_eq!(
+        files.len(),
+        7,
+        "rss, atom and json for two sources, and feeds.opml"
+    );
     let before: Vec<(Vec<u8>, SystemTime)> = files
         .iter()
         .map(|p| {

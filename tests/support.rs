@@ -112,7 +112,9 @@ pub fn run_with(config: &Config, opts: &RunOptions) -> Vec<Outcome> {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(refresh::run(config, &mut store, fetcher, opts, |_| {}))
+    let report = rt.block_on(refresh::run(config, &mut store, fetcher, opts, |_| {}));
+    report.opml.expect("feeds.opml written");
+    report.outcomes
 }
 
 /// Runs every source once and returns the reports, failing the test on any error.

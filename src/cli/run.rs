@@ -10,7 +10,7 @@ use serde_json::json;
 use tagfeed::config::Config;
 use tagfeed::fetch::Fetcher;
 use tagfeed::publish::WriteOutcome;
-use tagfeed::refresh::{self, Outcome, Report, RunOptions};
+use tagfeed::refresh::{self, Kind, Outcome, Report, RunOptions};
 use tagfeed::store::Store;
 
 use super::{Exit, Global, load_config, print_json, print_warnings};
@@ -56,11 +56,11 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
         only: a.only.clone(),
         backfill: a.backfill,
     };
-    let selected = config
-        .sources
-        .iter()
-        .filter(|s| opts.only.is_empty() || opts.only.contains(&s.name))
-        .count();
+    let selected = if opts.only.is_empty() {
+        config.sources.len() + config.external_feeds().len() + config.merges.len()
+    } else {
+        opts.only.len()
+    };
     let bar = progress_bar(g, a, selected);
     let width = config
         .sources
@@ -72,21 +72,31 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let outcomes = runtime.block_on(refresh::run(&config, &mut store, fetcher, &opts, |o| {
+    let report = runtime.block_on(refresh::run(&config, &mut store, fetcher, &opts, |o| {
         bar.inc(1);
         bar.suspend(|| print_outcome(g, a, o, width));
     }));
     bar.finish_and_clear();
-    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let failed = report.failed();
+    if let Err(e) = &report.opml {
+        eprintln!("error: {}: {e}", refresh::OPML_FILE);
+    }
     if a.json {
-        let sources: Vec<_> = outcomes
+        let sources: Vec<_> = report
+            .outcomes
             .iter()
             .map(|o| match &o.result {
-                Ok(r) => json!({"name": o.name, "status": "ok", "report": r}),
-                Err(e) => json!({"name": o.name, "status": "failed", "error": e.to_string()}),
+                Ok(r) => json!({"name": o.name, "kind": o.kind, "status": "ok", "report": r}),
+                Err(e) => json!({"name": o.name, "kind": o.kind, "status": "failed", "error": e.to_string()}),
             })
             .collect();
-        print_json(&json!({"ok": failed == 0, "failed": failed, "sources": sources}))?;
+        let opml = match &report.opml {
+            Ok((path, outcome)) => json!({"path": path, "outcome": outcome}),
+            Err(e) => json!({"error": e.to_string()}),
+        };
+        print_json(
+            &json!({"ok": failed == 0, "failed": failed, "sources": sources, "opml": opml}),
+        )?;
     }
     Ok(if failed == 0 {
         Exit::Ok
@@ -123,7 +133,7 @@ fn print_outcome(g: &Global, a: &RunArgs, o: &Outcome, width: usize) {
             if !a.json {
                 print_warnings(g, &r.name, &r.warnings);
                 if !g.quiet {
-                    println!("{}", summary_line(r, width));
+                    println!("{}", summary_line(o.kind, r, width));
                 }
             }
         }
@@ -131,7 +141,7 @@ fn print_outcome(g: &Global, a: &RunArgs, o: &Outcome, width: usize) {
     }
 }
 
-fn summary_line(r: &Report, width: usize) -> String {
+fn summary_line(kind: Kind, r: &Report, width: usize) -> String {
     let files: Vec<String> = r
         .files
         .iter()
@@ -145,6 +155,8 @@ fn summary_line(r: &Report, width: usize) -> String {
         .collect();
     let read = if r.not_modified {
         "not modified (304)".to_string()
+    } else if kind == Kind::Merge {
+        format!("merged from {} input entries", r.found)
     } else {
         let pages = if r.pages > 1 {
             format!(" on {} pages", r.pages)
@@ -158,10 +170,15 @@ fn summary_line(r: &Report, width: usize) -> String {
         };
         format!("{} found{pages}, {} new{warn}", r.found, r.stored.new)
     };
+    let name = match kind {
+        Kind::Feed => format!("feed {}", r.name),
+        _ => r.name.clone(),
+    };
     format!(
-        "{:<width$}  {} entries ({read})  {}",
-        r.name,
+        "{name:<width$}  {} entries ({read})  {}",
         r.entries,
         files.join(", ")
     )
+    .trim_end()
+    .to_string()
 }

@@ -15,7 +15,9 @@ use url::Url;
 pub use error::ConfigError;
 
 use crate::extract::{Format, Selectors};
+use crate::filter::Filter;
 use crate::normalize::date::DateRules;
+use crate::render::OutputFormat;
 use crate::store::Retention;
 
 /// Default path of the config file, relative to the working directory.
@@ -41,6 +43,7 @@ pub struct Config {
     pub store: StoreSettings,
     pub fetch: FetchSettings,
     pub sources: Vec<Source>,
+    pub merges: Vec<Merge>,
 }
 
 /// `[output]`: where feeds go and where they are published.
@@ -51,6 +54,10 @@ pub struct Output {
     /// Public URL of that folder, ending with `/`. Self links and feed ids are built on it.
     pub base_url: Url,
     pub max_items: usize,
+    /// Formats written for every feed, the first being the one OPML lists.
+    pub formats: Vec<OutputFormat>,
+    /// Title of the OPML list.
+    pub title: String,
 }
 
 /// `[store]`: where entries and run state are kept.
@@ -156,9 +163,54 @@ pub struct Source {
     pub respect_robots: bool,
     pub pagination: Pagination,
     pub retention: Retention,
+    /// Which stored entries make it into the feed.
+    pub filter: Filter,
+}
+
+/// One `[[merge]]`: several tag sources and external feeds combined into one feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merge {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub author: Option<String>,
+    /// Names of sources of this config.
+    pub sources: Vec<String>,
+    /// External feeds: URLs or files.
+    pub feeds: Vec<Input>,
+    pub max_items: Option<usize>,
+    pub filter: Filter,
+}
+
+impl Merge {
+    /// How many entries the merged feed keeps.
+    pub fn max_items(&self, output: &Output) -> usize {
+        self.max_items.unwrap_or(output.max_items)
+    }
+}
+
+/// The store key of an external feed: its URL or its (resolved) path.
+pub fn feed_key(input: &Input) -> String {
+    format!("feed:{input}")
 }
 
 impl Config {
+    /// Every external feed the merges read, once each, in config order.
+    pub fn external_feeds(&self) -> Vec<&Input> {
+        let mut out: Vec<&Input> = Vec::new();
+        for f in self.merges.iter().flat_map(|m| &m.feeds) {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    /// The merge called `name`.
+    pub fn merge(&self, name: &str) -> Option<&Merge> {
+        self.merges.iter().find(|m| m.name == name)
+    }
+
     /// The source called `name`.
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)
@@ -170,6 +222,11 @@ impl Config {
         self.store.path = base.join(&self.store.path);
         for s in &mut self.sources {
             if let Input::Path(p) = &mut s.input {
+                *p = base.join(&*p);
+            }
+        }
+        for f in self.merges.iter_mut().flat_map(|m| &mut m.feeds) {
+            if let Input::Path(p) = f {
                 *p = base.join(&*p);
             }
         }
@@ -201,6 +258,7 @@ impl Source {
                 backfill_pages: DEFAULT_BACKFILL_PAGES,
             },
             retention: Retention::default(),
+            filter: Filter::default(),
         }
     }
 

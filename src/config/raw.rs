@@ -13,6 +13,25 @@ pub struct RawConfig {
     pub fetch: Option<S<RawFetch>>,
     #[serde(default)]
     pub source: Vec<S<RawSource>>,
+    #[serde(default)]
+    pub merge: Vec<S<RawMerge>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMerge {
+    pub name: Option<S<String>>,
+    pub title: Option<S<String>>,
+    pub description: Option<S<String>>,
+    pub author: Option<S<String>>,
+    #[serde(default)]
+    pub sources: Vec<S<String>>,
+    #[serde(default)]
+    pub feeds: Vec<S<String>>,
+    pub max_items: Option<S<i64>>,
+    pub include: Option<Vec<S<String>>>,
+    pub exclude: Option<Vec<S<String>>>,
+    pub since: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -21,6 +40,8 @@ pub struct RawOutput {
     pub dir: Option<S<String>>,
     pub base_url: Option<S<String>>,
     pub max_items: Option<S<i64>>,
+    pub formats: Option<Vec<S<String>>>,
+    pub title: Option<S<String>>,
 }
 
 /// Seconds, written as an integer or a float.
@@ -80,6 +101,9 @@ pub struct RawSource {
     pub backfill_pages: Option<S<i64>>,
     pub keep_days: Option<S<i64>>,
     pub keep_items: Option<S<i64>>,
+    pub include: Option<Vec<S<String>>>,
+    pub exclude: Option<Vec<S<String>>>,
+    pub since: Option<S<String>>,
     pub format: Option<S<String>>,
     pub timezone: Option<S<String>>,
     pub day_first: Option<bool>,

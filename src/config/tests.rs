@@ -119,7 +119,7 @@ fn bad_values_are_named() {
 fn names_are_slugs_and_unique() {
     let e = err(&with_source("[[source]]\nname = \"a\"\npath = \"b.txt\"\n"));
     assert!(
-        e.contains("config:8:8: source[1].name: duplicate source name \"a\""),
+        e.contains("config:8:8: source[1].name: duplicate name \"a\""),
         "{e}"
     );
     assert!(e.contains("the first is on line 5"), "{e}");

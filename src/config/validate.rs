@@ -8,13 +8,17 @@ use chrono_tz::Tz;
 use url::Url;
 
 use super::error::{self, ConfigError};
-use super::raw::{Num, RawConfig, RawFetch, RawOutput, RawSelect, RawSource, RawStore, S};
+use super::raw::{
+    Num, RawConfig, RawFetch, RawMerge, RawOutput, RawSelect, RawSource, RawStore, S,
+};
 use super::{
-    Config, DEFAULT_BACKFILL_PAGES, DEFAULT_MAX_ITEMS, DEFAULT_STORE, FetchSettings, Input, Output,
-    Pagination, Source, StoreSettings,
+    Config, DEFAULT_BACKFILL_PAGES, DEFAULT_MAX_ITEMS, DEFAULT_STORE, FetchSettings, Input, Merge,
+    Output, Pagination, Source, StoreSettings,
 };
 use crate::extract::{Field, Format, Selectors};
-use crate::normalize::date::DateRules;
+use crate::filter::Filter;
+use crate::normalize::date::{self, DateRules};
+use crate::render::OutputFormat;
 use crate::store::Retention;
 
 pub fn config(text: &str) -> Result<Config, ConfigError> {
@@ -45,30 +49,176 @@ pub fn config(text: &str) -> Result<Config, ConfigError> {
                 .help("add a [[source]] with name and path (or url); see README.md"),
         );
     }
-    let mut sources: Vec<Source> = Vec::new();
     let mut names: Vec<(String, usize)> = Vec::new();
+    let mut sources: Vec<Source> = Vec::new();
     for s in raw.source {
         let (src, name_span) = source(text, s)?;
-        if let Some((_, first)) = names.iter().find(|(n, _)| *n == src.name) {
-            let (line, _) = error::line_col(text, *first);
-            return Err(ConfigError::at(
-                text,
-                name_span,
-                format!("duplicate source name {:?}", src.name),
-            )
-            .help(format!(
-                "names must be unique (file names derive from them); the first is on line {line}"
-            )));
-        }
-        names.push((src.name.clone(), name_span.start));
+        unique_name(text, &mut names, &src.name, name_span)?;
         sources.push(src);
+    }
+    let mut merges: Vec<Merge> = Vec::new();
+    for m in raw.merge {
+        let (merge, name_span) = merge(text, m, &sources)?;
+        unique_name(text, &mut names, &merge.name, name_span)?;
+        merges.push(merge);
     }
     Ok(Config {
         output,
         store,
         fetch,
         sources,
+        merges,
     })
+}
+
+/// Sources and merges share one namespace: their names are their file names.
+fn unique_name(
+    text: &str,
+    names: &mut Vec<(String, usize)>,
+    name: &str,
+    span: Range<usize>,
+) -> Result<(), ConfigError> {
+    if let Some((_, first)) = names.iter().find(|(n, _)| n == name) {
+        let (line, _) = error::line_col(text, *first);
+        return Err(
+            ConfigError::at(text, span, format!("duplicate name {name:?}")).help(format!(
+                "source and merge names must be unique (file names derive from them); the first is on line {line}"
+            )),
+        );
+    }
+    names.push((name.to_string(), span.start));
+    Ok(())
+}
+
+/// A `name` key: present and a slug.
+fn slug(
+    text: &str,
+    name: Option<S<String>>,
+    table: Range<usize>,
+) -> Result<(String, Range<usize>), ConfigError> {
+    let name = name.ok_or_else(|| {
+        ConfigError::at(text, table, "missing key name").help(
+            "every source and merge needs a name: lowercase letters, digits and '-', e.g. name = \"partnerships\"",
+        )
+    })?;
+    let span = name.span();
+    let name = name.into_inner();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(
+            ConfigError::at(text, span, format!("{name:?} is not a valid name")).help(
+                "use lowercase letters, digits and '-' only (it becomes the feed's file name)",
+            ),
+        );
+    }
+    Ok((name, span))
+}
+
+fn filter(
+    text: &str,
+    include: Option<Vec<S<String>>>,
+    exclude: Option<Vec<S<String>>>,
+    since: Option<S<String>>,
+) -> Result<Filter, ConfigError> {
+    let patterns = |list: Option<Vec<S<String>>>| -> Result<Vec<regex::Regex>, ConfigError> {
+        list.unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                regex::Regex::new(p.get_ref()).map_err(|e| {
+                    let first = e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    ConfigError::at(
+                        text,
+                        p.span(),
+                        format!("invalid regular expression {:?}: {first}", p.get_ref()),
+                    )
+                    .help("patterns use Rust regex syntax; (?i) makes one case-insensitive")
+                })
+            })
+            .collect()
+    };
+    let since = since
+        .map(|s| {
+            date::parse(s.get_ref(), &DateRules::default()).map_err(|e| {
+                ConfigError::at(
+                    text,
+                    s.span(),
+                    format!("cannot read date {:?}: {e}", s.get_ref()),
+                )
+                .help("write a date like \"2020-01-01\"")
+            })
+        })
+        .transpose()?;
+    Ok(Filter {
+        include: patterns(include)?,
+        exclude: patterns(exclude)?,
+        since,
+    })
+}
+
+fn merge(
+    text: &str,
+    m: S<RawMerge>,
+    sources: &[Source],
+) -> Result<(Merge, Range<usize>), ConfigError> {
+    let table = m.span();
+    let m = m.into_inner();
+    let (name, name_span) = slug(text, m.name, table.clone())?;
+    let mut names = Vec::new();
+    for s in m.sources {
+        if !sources.iter().any(|src| &src.name == s.get_ref()) {
+            let known: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+            return Err(ConfigError::at(
+                text,
+                s.span(),
+                format!("no source named {:?}", s.get_ref()),
+            )
+            .help(format!(
+                "merges take sources of this config: {}",
+                known.join(", ")
+            )));
+        }
+        names.push(s.into_inner());
+    }
+    let mut feeds = Vec::new();
+    for f in m.feeds {
+        let v = f.get_ref().trim();
+        if v.starts_with("http://") || v.starts_with("https://") {
+            feeds.push(Input::Url(web_url(text, &f)?));
+        } else if v.contains("://") || v.is_empty() {
+            return Err(ConfigError::at(
+                text,
+                f.span(),
+                format!("{v:?} is neither an http(s) URL nor a file path"),
+            ));
+        } else {
+            feeds.push(Input::Path(PathBuf::from(v)));
+        }
+    }
+    if names.is_empty() && feeds.is_empty() {
+        return Err(ConfigError::at(text, table, "a merge needs `sources`, `feeds` or both")
+            .key(format!("{}.sources", table_key(text, &name_span)))
+            .help("e.g. sources = [\"partnerships\", \"nato\"] or feeds = [\"https://example.org/atom.xml\"]"));
+    }
+    let merge = Merge {
+        title: m.title.map_or_else(|| name.clone(), S::into_inner),
+        name,
+        description: m.description.map(S::into_inner),
+        author: m.author.map(S::into_inner),
+        sources: names,
+        feeds,
+        max_items: positive(text, m.max_items)?,
+        filter: filter(text, m.include, m.exclude, m.since)?,
+    };
+    Ok((merge, name_span))
 }
 
 fn output(text: &str, o: S<RawOutput>) -> Result<Output, ConfigError> {
@@ -90,7 +240,35 @@ fn output(text: &str, o: S<RawOutput>) -> Result<Output, ConfigError> {
             .unwrap_or_else(|| PathBuf::from("feeds")),
         base_url,
         max_items: positive(text, o.max_items)?.unwrap_or(DEFAULT_MAX_ITEMS),
+        formats: formats(text, o.formats)?,
+        title: o
+            .title
+            .map_or_else(|| "tagfeed feeds".to_string(), S::into_inner),
     })
+}
+
+fn formats(text: &str, f: Option<Vec<S<String>>>) -> Result<Vec<OutputFormat>, ConfigError> {
+    let Some(list) = f else {
+        return Ok(OutputFormat::ALL.to_vec());
+    };
+    let mut out = Vec::new();
+    for item in &list {
+        let fmt = item
+            .get_ref()
+            .parse::<OutputFormat>()
+            .map_err(|m| ConfigError::at(text, item.span(), m))?;
+        if !out.contains(&fmt) {
+            out.push(fmt);
+        }
+    }
+    if out.is_empty() {
+        return Err(
+            ConfigError::at(text, 0..0, "formats is empty: no feed would be written")
+                .key("output.formats")
+                .help("list at least one of \"rss\", \"atom\", \"json\""),
+        );
+    }
+    Ok(out)
 }
 
 fn store(text: &str, s: Option<S<RawStore>>) -> Result<StoreSettings, ConfigError> {
@@ -191,24 +369,7 @@ fn table_key(text: &str, name_span: &Range<usize>) -> String {
 fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigError> {
     let table_span = s.span();
     let s = s.into_inner();
-    let name = s.name.ok_or_else(|| {
-        ConfigError::at(text, table_span.clone(), "missing key name").help(
-            "every source needs a name: lowercase letters, digits and '-', e.g. name = \"partnerships\"",
-        )
-    })?;
-    let name_span = name.span();
-    let name = name.into_inner();
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return Err(
-            ConfigError::at(text, name_span, format!("{name:?} is not a valid name")).help(
-                "use lowercase letters, digits and '-' only (it becomes the feed's file name)",
-            ),
-        );
-    }
+    let (name, name_span) = slug(text, s.name, table_span.clone())?;
     let key = table_key(text, &name_span);
     let input = match (s.path, s.url) {
         (Some(p), None) => Input::Path(PathBuf::from(p.into_inner())),
@@ -296,6 +457,7 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
             keep_days: positive(text, s.keep_days)?.map(|d| d as u32),
             keep_items: positive(text, s.keep_items)?,
         },
+        filter: filter(text, s.include, s.exclude, s.since)?,
         ..defaults
     };
     Ok((source, name_span))

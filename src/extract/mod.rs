@@ -3,6 +3,7 @@
 //! Extraction only finds strings; [`crate::normalize`] decides what they mean. Keeping the two
 //! apart lets `tagfeed preview` show both what a selector matched and what tagfeed made of it.
 
+pub mod feed;
 pub mod html;
 pub mod select;
 pub mod text;

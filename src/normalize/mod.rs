@@ -150,6 +150,7 @@ fn entry(
         updated: None,
         summary,
         categories,
+        via: None,
     })
 }
 
@@ -206,31 +207,27 @@ fn read_date(
     warnings: &mut Vec<Warning>,
 ) -> Option<DateTime<FixedOffset>> {
     let s = text::collapse(s);
-    match date::parse(&s, &ctx.rules) {
-        Ok(d) if d.with_timezone(&Utc) > ctx.now + Duration::days(1) => {
-            warnings.push(Warning::at(
-                at,
-                format!("date {s:?} is in the future; entry treated as undated"),
-            ));
-            None
-        }
-        Ok(d) if d.with_timezone(&Utc) < earliest_plausible() => {
-            warnings.push(Warning::at(
-                at,
-                format!(
-                    "date {s:?} is before 1995, likely a placeholder; entry treated as undated"
-                ),
-            ));
-            None
-        }
-        Ok(d) => Some(d),
-        Err(e) => {
-            warnings.push(Warning::at(
-                at,
-                format!("could not read date {s:?}: {e}; entry kept, dated when first seen"),
-            ));
-            None
-        }
+    let checked = date::parse(&s, &ctx.rules)
+        .map_err(|e| format!("could not read date {s:?}: {e}; entry kept, dated when first seen"))
+        .and_then(|d| plausible(d, ctx.now).map_err(|why| format!("date {s:?} {why}")));
+    checked
+        .map_err(|message| warnings.push(Warning::at(at, message)))
+        .ok()
+}
+
+/// A date as a listing date, or why it is not one: more than a day in the future, or before 1995
+/// (placeholders like 0001-01-01, parse accidents).
+pub fn plausible(
+    d: DateTime<FixedOffset>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<FixedOffset>, &'static str> {
+    let utc = d.with_timezone(&Utc);
+    if utc > now + Duration::days(1) {
+        Err("is in the future; entry treated as undated")
+    } else if utc < earliest_plausible() {
+        Err("is before 1995, likely a placeholder; entry treated as undated")
+    } else {
+        Ok(d)
     }
 }
 

@@ -5,6 +5,8 @@
 //! [`feed`] are the pure middle, also used by `tagfeed check` and `tagfeed preview`; [`walk`]
 //! fetches a source's pages; [`run`] drives a whole run.
 
+mod apply;
+mod merges;
 mod run;
 mod walk;
 
@@ -13,6 +15,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{Config, Source};
+use crate::extract::feed::FeedError;
 use crate::extract::{self, ExtractError, Format, Listing};
 use crate::fetch::FetchError;
 use crate::model::{Entry, Feed, Warning};
@@ -22,8 +25,10 @@ use crate::render::OutputFormat;
 use crate::source::{Loaded, SourceError, charset};
 use crate::store::{MergeStats, StoreError};
 
-pub use run::{Outcome, RunOptions, run};
-pub use walk::{Walk, next_page_url, walk};
+pub use apply::publish_feed;
+pub use merges::OPML_FILE;
+pub use run::{Kind, Outcome, RunOptions, RunReport, run};
+pub use walk::{FeedRead, Walk, fetch_feed, next_page_url, walk};
 
 /// Why a source produced no feed. Its previously published files are left untouched.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +39,8 @@ pub enum RefreshError {
     Fetch(#[from] FetchError),
     #[error(transparent)]
     Extract(#[from] ExtractError),
+    #[error(transparent)]
+    Feed(#[from] FeedError),
     /// Nothing usable on the page: publishing would wipe the feed, so the run fails instead.
     #[error("{0}; the published feed is kept as it was")]
     Empty(String),
@@ -105,7 +112,7 @@ pub fn feed_title(source: &Source, heading: Option<&str>) -> String {
 }
 
 /// Builds a source's feed from its entries (pure): metadata from the config and the listing's
-/// heading, entries newest first, cut to `max_items`.
+/// heading, entries filtered, newest first, cut to `max_items`.
 pub fn feed(
     config: &Config,
     source: &Source,
@@ -131,7 +138,10 @@ pub fn feed(
         }),
         title,
         home_page,
-        entries: normalize::newest_first(entries, source.max_items(&config.output)),
+        entries: normalize::newest_first(
+            source.filter.apply(entries),
+            source.max_items(&config.output),
+        ),
     }
 }
 

@@ -1,85 +1,192 @@
-//! A whole run: walk every selected source (concurrently, politely), then merge each into the
-//! store and write its feeds as its pages arrive. A failing source is recorded and reported; the
-//! others go on.
+//! A whole run: walk every selected source and read every external feed (concurrently,
+//! politely), merge each into the store and write its feeds as it arrives, then build the merged
+//! feeds and the OPML list. A failing input is recorded and reported; the rest go on.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use serde::Serialize;
 use tokio::task::JoinSet;
 
-use super::walk::Known;
-use super::{FileReport, RefreshError, Report, Walk, empty_reason, feed, home_page, walk};
-use crate::config::{Config, Input, Source};
+use super::walk::{FeedRead, Known, fetch_feed};
+use super::{RefreshError, Report, Walk, apply, merges, walk};
+use crate::config::{Config, Input, Source, feed_key};
 use crate::fetch::Fetcher;
-use crate::model::Feed;
-use crate::normalize;
-use crate::publish;
-use crate::render::{self, OutputFormat};
-use crate::store::{ReadSummary, Store, StoreError};
+use crate::publish::WriteOutcome;
+use crate::store::{Store, StoreError};
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Only these sources (all when empty).
+    /// Only these sources or merges (all when empty). A merge brings its inputs along.
     pub only: Vec<String>,
     /// Walk older pages even for sources back-filled before.
     pub backfill: bool,
 }
 
-/// How one source fared.
+/// What an outcome is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Source,
+    /// An external feed read for a merge.
+    Feed,
+    Merge,
+}
+
+/// How one source, feed or merge fared.
 #[derive(Debug)]
 pub struct Outcome {
     pub name: String,
+    pub kind: Kind,
     pub result: Result<Report, RefreshError>,
 }
 
-/// Refreshes the selected sources. `on_outcome` hears about each source as it finishes (for
-/// progress output); the outcomes are returned in config order.
+/// Everything a run did.
+#[derive(Debug)]
+pub struct RunReport {
+    /// Sources, then external feeds, then merges, each in config order.
+    pub outcomes: Vec<Outcome>,
+    /// The OPML list and whether it was written.
+    pub opml: Result<(PathBuf, WriteOutcome), RefreshError>,
+}
+
+impl RunReport {
+    /// Whether anything failed.
+    pub fn failed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.result.is_err()).count() + usize::from(self.opml.is_err())
+    }
+}
+
+enum Job {
+    Source(usize, Result<Walk, RefreshError>),
+    Feed(usize, Result<FeedRead, RefreshError>),
+}
+
+/// Refreshes what `opts` selects. `on_outcome` hears about each source, feed and merge as it
+/// finishes (for progress output).
 pub async fn run(
     config: &Config,
     store: &mut Store,
     fetcher: Arc<Fetcher>,
     opts: &RunOptions,
     mut on_outcome: impl FnMut(&Outcome),
-) -> Vec<Outcome> {
+) -> RunReport {
     let now = Utc::now().trunc_subsecs(0);
+    let chosen = |name: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == name);
+    let merges: Vec<usize> = (0..config.merges.len())
+        .filter(|&i| {
+            let m = &config.merges[i];
+            chosen(&m.name) || m.sources.iter().any(|s| chosen(s))
+        })
+        .collect();
+    let wanted_by_merge = |name: &str| {
+        merges.iter().any(|&i| {
+            chosen(&config.merges[i].name) && config.merges[i].sources.iter().any(|s| s == name)
+        })
+    };
+    let feeds: Vec<&Input> = config
+        .external_feeds()
+        .into_iter()
+        .filter(|f| {
+            merges
+                .iter()
+                .any(|&i| chosen(&config.merges[i].name) && config.merges[i].feeds.contains(f))
+        })
+        .collect();
+
     let mut outcomes = Vec::new();
     let mut tasks = JoinSet::new();
-    let mut by_task = HashMap::new();
     for (i, source) in config.sources.iter().enumerate() {
-        if !opts.only.is_empty() && !opts.only.contains(&source.name) {
+        if !chosen(&source.name) && !wanted_by_merge(&source.name) {
             continue;
         }
         match prepare(store, source, opts.backfill) {
             Ok((known, backfill)) => {
                 let (fetcher, source) = (fetcher.clone(), source.clone());
-                let handle =
-                    tasks.spawn(async move { walk(fetcher, &source, known, backfill, now).await });
-                by_task.insert(handle.id(), i);
+                tasks.spawn(async move {
+                    Job::Source(i, walk(fetcher, &source, known, backfill, now).await)
+                });
             }
-            Err(e) => outcomes.push(finish(store, source, Err(e.into()), now, &mut on_outcome)),
+            Err(e) => {
+                let o = finish(store, &source.name, Kind::Source, Err(e.into()), now);
+                on_outcome(&o);
+                outcomes.push(o);
+            }
         }
     }
-    while let Some(joined) = tasks.join_next_with_id().await {
-        let (id, walked) = match joined {
-            Ok((id, w)) => (id, w),
-            Err(e) => (e.id(), Err(RefreshError::Internal(e.to_string()))),
+    for (i, input) in feeds.iter().enumerate() {
+        let validators = match input {
+            Input::Url(u) => store.validators(u.as_str()).unwrap_or_default(),
+            Input::Path(_) => Default::default(),
         };
-        let Some(source) = by_task.get(&id).map(|&i| &config.sources[i]) else {
-            continue;
-        };
-        let result = walked.and_then(|w| apply(config, store, source, w, now));
-        outcomes.push(finish(store, source, result, now, &mut on_outcome));
+        let (fetcher, input) = (fetcher.clone(), (*input).clone());
+        tasks
+            .spawn(async move { Job::Feed(i, fetch_feed(fetcher, &input, validators, now).await) });
     }
-    let order: HashMap<&str, usize> = config
+    while let Some(joined) = tasks.join_next().await {
+        let o = match joined {
+            Ok(Job::Source(i, walked)) => {
+                let name = &config.sources[i].name;
+                let result = walked.and_then(|w| apply::source(config, store, i, w, now));
+                finish(store, name, Kind::Source, result, now)
+            }
+            Ok(Job::Feed(i, read)) => {
+                let input = feeds[i];
+                let result = read.and_then(|r| apply::external(store, input, r, now));
+                let o = finish(store, &feed_key(input), Kind::Feed, result, now);
+                Outcome {
+                    name: input.to_string(),
+                    ..o
+                }
+            }
+            Err(e) => Outcome {
+                name: "(task)".into(),
+                kind: Kind::Source,
+                result: Err(RefreshError::Internal(e.to_string())),
+            },
+        };
+        on_outcome(&o);
+        outcomes.push(o);
+    }
+    let failed: HashSet<String> = outcomes
+        .iter()
+        .filter(|o| o.result.is_err())
+        .map(|o| o.name.clone())
+        .collect();
+    for &i in &merges {
+        let m = &config.merges[i];
+        let result = merges::build(config, store, m, &failed);
+        if result.is_ok()
+            && let Err(e) = store.record_success(&m.name, None, now)
+        {
+            tracing::error!(merge = %m.name, error = %e, "cannot record the success");
+        }
+        let o = finish(store, &m.name, Kind::Merge, result, now);
+        on_outcome(&o);
+        outcomes.push(o);
+    }
+    sort(config, &mut outcomes);
+    RunReport {
+        outcomes,
+        opml: merges::write_opml(config, store),
+    }
+}
+
+fn sort(config: &Config, outcomes: &mut [Outcome]) {
+    let mut order: HashMap<String, usize> = HashMap::new();
+    let names = config
         .sources
         .iter()
-        .enumerate()
-        .map(|(i, s)| (s.name.as_str(), i))
-        .collect();
-    outcomes.sort_by_key(|o| order.get(o.name.as_str()).copied());
-    outcomes
+        .map(|s| s.name.clone())
+        .chain(config.external_feeds().into_iter().map(ToString::to_string))
+        .chain(config.merges.iter().map(|m| m.name.clone()));
+    for (i, n) in names.enumerate() {
+        order.entry(n).or_insert(i);
+    }
+    outcomes.sort_by_key(|o| order.get(&o.name).copied().unwrap_or(usize::MAX));
 }
 
 /// What the walk needs from the store, and whether this run back-fills the source.
@@ -96,116 +203,22 @@ fn prepare(store: &Store, source: &Source, backfill: bool) -> Result<(Known, boo
     Ok((known, backfill || !state.backfilled))
 }
 
+/// Records a failure in the store's run state and wraps up the outcome.
 fn finish(
     store: &mut Store,
-    source: &Source,
+    key: &str,
+    kind: Kind,
     result: Result<Report, RefreshError>,
     now: DateTime<Utc>,
-    on_outcome: &mut impl FnMut(&Outcome),
 ) -> Outcome {
     if let Err(e) = &result
-        && let Err(store_err) = store.record_failure(&source.name, &e.to_string(), now)
+        && let Err(store_err) = store.record_failure(key, &e.to_string(), now)
     {
-        tracing::error!(source = %source.name, error = %store_err, "cannot record the failure");
+        tracing::error!(source = %key, error = %store_err, "cannot record the failure");
     }
-    let outcome = Outcome {
-        name: source.name.clone(),
+    Outcome {
+        name: key.to_string(),
+        kind,
         result,
-    };
-    on_outcome(&outcome);
-    outcome
-}
-
-/// Merges a walk into the store and writes the source's feeds from the store.
-fn apply(
-    config: &Config,
-    store: &mut Store,
-    source: &Source,
-    walk: Walk,
-    now: DateTime<Utc>,
-) -> Result<Report, RefreshError> {
-    let name = &source.name;
-    let mut report = Report {
-        name: name.clone(),
-        not_modified: walk.not_modified,
-        pages: walk.pages.len(),
-        found: walk.pages.iter().map(|p| p.listing.entries.len()).sum(),
-        stored: Default::default(),
-        pruned: 0,
-        entries: 0,
-        duplicates: 0,
-        warnings: walk.warnings.clone(),
-        files: Vec::new(),
-    };
-    let (heading, home) = match walk.pages.first() {
-        None if walk.not_modified => (store.state(name)?.heading, home_page(source, None)),
-        None => return Err(RefreshError::Empty("no page could be read".into())),
-        Some(first) => {
-            let mut pages_dupes = 0;
-            let (entries, folded) = normalize::dedupe(walk.pages.iter().flat_map(|p| {
-                pages_dupes += p.normalized.duplicates;
-                p.normalized.entries.iter().cloned()
-            }));
-            report.duplicates = pages_dupes + folded;
-            for p in &walk.pages {
-                report
-                    .warnings
-                    .extend(p.normalized.warnings.iter().cloned());
-            }
-            if entries.is_empty() {
-                return Err(RefreshError::Empty(empty_reason(source, first)));
-            }
-            report.stored = store.merge(name, &entries, now)?;
-            report.pruned = store.prune(name, source.retention, now, now)?;
-            (
-                first.listing.heading.clone(),
-                home_page(source, Some(&first.listing)),
-            )
-        }
-    };
-    let entries = store.entries(name, source.max_items(&config.output))?;
-    report.entries = entries.len();
-    if !entries.is_empty() {
-        let feed = feed(config, source, heading.as_deref(), home, entries);
-        report.files = publish_feed(config, &feed)?;
     }
-    if let Some((url, v)) = &walk.validators {
-        store.set_validators(url, v)?;
-    }
-    let read = (!walk.not_modified).then_some(ReadSummary {
-        items: report.found,
-        backfilled: walk.backfilled,
-        heading: heading.as_deref(),
-    });
-    store.record_success(name, read, now)?;
-    Ok(report)
-}
-
-/// Renders every format, then writes each file that changed.
-pub fn publish_feed(
-    config: &Config,
-    feed: &Feed,
-) -> Result<Vec<FileReport>, publish::PublishError> {
-    // Render everything before writing anything, so a source never ends up half-written.
-    let rendered: Vec<(OutputFormat, url::Url, String)> = OutputFormat::ALL
-        .iter()
-        .map(|&f| {
-            let url = f.self_url(&config.output.base_url, &feed.name);
-            let body = render::render(feed, f, &url);
-            (f, url, body)
-        })
-        .collect();
-    rendered
-        .into_iter()
-        .map(|(format, url, body)| {
-            let path = config.output.dir.join(format.file_name(&feed.name));
-            let outcome = publish::write_if_changed(&path, body.as_bytes())?;
-            Ok(FileReport {
-                format,
-                path,
-                url: url.to_string(),
-                outcome,
-            })
-        })
-        .collect()
 }

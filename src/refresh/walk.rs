@@ -209,3 +209,44 @@ mod tests {
         assert_eq!(next_page_url(&s, &Listing::default(), &cur, 2), None);
     }
 }
+
+/// An external feed, read.
+#[derive(Debug, Clone, Default)]
+pub struct FeedRead {
+    /// `None` when the server answered 304.
+    pub parsed: Option<crate::extract::feed::ParsedFeed>,
+    /// The feed URL's validators, to store once it was read.
+    pub validators: Option<(String, Validators)>,
+}
+
+/// Reads an external feed from its URL (politely, conditionally) or file.
+pub async fn fetch_feed(
+    fetcher: Arc<Fetcher>,
+    input: &Input,
+    validators: Validators,
+    now: DateTime<Utc>,
+) -> Result<FeedRead, RefreshError> {
+    let key = input.to_string();
+    let (bytes, base, validators) = match input {
+        Input::Path(p) => (source::read_file(p)?.bytes, None, None),
+        Input::Url(url) => {
+            let settings = fetcher.settings();
+            let req = Request {
+                url,
+                user_agent: &settings.user_agent,
+                timeout: settings.timeout,
+                validators: (!validators.is_empty()).then_some(&validators),
+                respect_robots: true,
+            };
+            match fetcher.get(req).await? {
+                Response::NotModified => return Ok(FeedRead::default()),
+                Response::Page(p) => (p.bytes, Some(p.url), Some((url.to_string(), p.validators))),
+            }
+        }
+    };
+    let parsed = crate::extract::feed::parse(&bytes, &key, base.as_ref(), now)?;
+    Ok(FeedRead {
+        parsed: Some(parsed),
+        validators,
+    })
+}

@@ -1,7 +1,9 @@
 //! Atom 1.0 (RFC 4287): stable ids, RFC 3339 dates, a self link, and an alternate link or content
 //! on every entry.
 
-use atom_syndication::{Category, Content, Entry as AtomEntry, Generator, Link, Person, Text};
+use atom_syndication::{
+    Category, Content, Entry as AtomEntry, Generator, Link, Person, Source, Text,
+};
 use chrono::{DateTime, FixedOffset};
 use url::Url;
 
@@ -93,6 +95,31 @@ fn entry(e: &Entry, updated: DateTime<FixedOffset>, home: Option<&Url>) -> AtomE
                 ..Category::default()
             })
             .collect(),
+        source: source(e, updated),
         ..AtomEntry::default()
     }
+}
+
+/// RFC 4287 §4.2.11: where a merged entry came from, with the id, title and date it asks for.
+fn source(e: &Entry, updated: DateTime<FixedOffset>) -> Option<Source> {
+    let via = e.via.as_ref()?;
+    let id = via.feed_url.as_ref().or(via.home.as_ref())?;
+    let mut links = Vec::new();
+    if let Some(f) = &via.feed_url {
+        links.push(Link {
+            href: f.to_string(),
+            rel: "self".into(),
+            ..Link::default()
+        });
+    }
+    if let Some(h) = &via.home {
+        links.push(link(h, "alternate", "text/html"));
+    }
+    Some(Source {
+        title: Text::plain(via.title.clone()),
+        id: id.to_string(),
+        updated,
+        links,
+        ..Source::default()
+    })
 }

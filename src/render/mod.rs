@@ -1,6 +1,8 @@
 //! Our [`Feed`] → bytes in each output format. Renderers are pure: same feed, same bytes.
 
 pub mod atom;
+pub mod json;
+pub mod opml;
 pub mod rss;
 
 use chrono::{DateTime, Duration, FixedOffset};
@@ -18,17 +20,33 @@ pub const PROJECT_URL: &str = "https://github.com/tagfeed/tagfeed";
 pub enum OutputFormat {
     Rss,
     Atom,
+    Json,
+}
+
+impl std::str::FromStr for OutputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "rss" => Ok(OutputFormat::Rss),
+            "atom" => Ok(OutputFormat::Atom),
+            "json" => Ok(OutputFormat::Json),
+            other => Err(format!(
+                "unknown format {other:?}: use \"rss\", \"atom\" or \"json\""
+            )),
+        }
+    }
 }
 
 impl OutputFormat {
     /// Every format, in the order files are written and listed.
-    pub const ALL: [OutputFormat; 2] = [OutputFormat::Rss, OutputFormat::Atom];
+    pub const ALL: [OutputFormat; 3] = [OutputFormat::Rss, OutputFormat::Atom, OutputFormat::Json];
 
-    /// File name suffix: `<name>.rss.xml`, `<name>.atom.xml`.
+    /// File name suffix: `<name>.rss.xml`, `<name>.atom.xml`, `<name>.json`.
     pub fn extension(self) -> &'static str {
         match self {
             OutputFormat::Rss => "rss.xml",
             OutputFormat::Atom => "atom.xml",
+            OutputFormat::Json => "json",
         }
     }
 
@@ -37,6 +55,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Rss => "application/rss+xml",
             OutputFormat::Atom => "application/atom+xml",
+            OutputFormat::Json => "application/feed+json",
         }
     }
 
@@ -59,6 +78,7 @@ pub fn render(feed: &Feed, format: OutputFormat, self_url: &Url) -> String {
     match format {
         OutputFormat::Rss => rss::render(feed, self_url),
         OutputFormat::Atom => atom::render(feed, self_url),
+        OutputFormat::Json => json::render(feed, self_url),
     }
 }
 

@@ -1,7 +1,7 @@
 //! RSS 2.0 with an `atom:link rel="self"`, guids on every item and RFC 822 dates.
 
 use rss::extension::atom::{AtomExtension, Link};
-use rss::{Category, Channel, Guid, Item};
+use rss::{Category, Channel, Guid, Item, Source};
 use url::Url;
 
 use crate::model::{Entry, Feed};
@@ -51,6 +51,13 @@ fn item(e: &Entry, home: &Url) -> Item {
                 domain: None,
             })
             .collect(),
+        // RSS `source` names the origin feed by its URL, so only entries whose feed has one.
+        source: e.via.as_ref().and_then(|v| {
+            v.feed_url.as_ref().map(|u| Source {
+                url: u.to_string(),
+                title: Some(v.title.clone()),
+            })
+        }),
         ..Item::default()
     }
 }

@@ -78,8 +78,10 @@ pub struct SourceState {
     pub consecutive_failures: u32,
     pub last_item_count: Option<usize>,
     pub backfilled: bool,
-    /// The listing's heading as last read.
+    /// The listing's heading (or external feed's title) as last read.
     pub heading: Option<String>,
+    /// The page the listing or feed belongs to, as last read.
+    pub home: Option<String>,
     /// Entries stored for the source.
     pub stored: usize,
 }
@@ -92,6 +94,7 @@ pub struct ReadSummary<'a> {
     /// Whether the archive's older pages were walked.
     pub backfilled: bool,
     pub heading: Option<&'a str>,
+    pub home: Option<&'a str>,
 }
 
 /// An open store.
@@ -265,6 +268,7 @@ impl Store {
                 published: parse_fixed(r.get(5)?),
                 first_seen: parse_fixed(r.get(6)?).unwrap_or_default(),
                 updated: parse_fixed(r.get(7)?),
+                via: None,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -339,17 +343,17 @@ impl Store {
         read: Option<ReadSummary<'_>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let (items, backfilled, heading) = match read {
-            Some(r) => (Some(r.items as i64), r.backfilled, r.heading),
-            None => (None, false, None),
-        };
+        let r = read.unwrap_or_default();
+        let items = read.map(|r| r.items as i64);
         self.conn.execute(
-            "INSERT INTO sources (name, last_success, consecutive_failures, last_item_count, backfilled, heading)
-             VALUES (?1, ?2, 0, ?3, ?4, ?5)
+            "INSERT INTO sources (name, last_success, consecutive_failures, last_item_count,
+                 backfilled, heading, home)
+             VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6)
              ON CONFLICT (name) DO UPDATE SET last_success = ?2, consecutive_failures = 0,
                  failing_since = NULL, last_item_count = COALESCE(?3, last_item_count),
-                 backfilled = MAX(backfilled, ?4), heading = COALESCE(?5, heading)",
-            params![source, ts(now), items, backfilled, heading],
+                 backfilled = MAX(backfilled, ?4), heading = COALESCE(?5, heading),
+                 home = COALESCE(?6, home)",
+            params![source, ts(now), items, r.backfilled, r.heading, r.home],
         )?;
         Ok(())
     }
@@ -383,7 +387,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT last_success, last_failure, last_error, failing_since,
-                        consecutive_failures, last_item_count, backfilled, heading
+                        consecutive_failures, last_item_count, backfilled, heading, home
                  FROM sources WHERE name = ?1",
                 [source],
                 |r| {
@@ -397,6 +401,7 @@ impl Store {
                         last_item_count: r.get::<_, Option<i64>>(5)?.map(|n| n as usize),
                         backfilled: r.get(6)?,
                         heading: r.get(7)?,
+                        home: r.get(8)?,
                         stored,
                     })
                 },

@@ -11,7 +11,8 @@
 //!   `categories` a JSON array; `seq` keeps page order among equal `sort_at`.
 //! - `sources`: per-source run state: last success and failure, the failure's text, consecutive
 //!   failures, entries on the last page read, whether the archive was back-filled, and the
-//!   listing's heading (the default feed title, needed when a 304 leaves nothing to read).
+//!   listing's heading (the default feed title, needed when a 304 leaves nothing to read) and
+//!   home page (for external feeds: where a merged entry came from).
 //! - `http_cache`: per URL, the `ETag` and `Last-Modified` to send next time.
 
 use rusqlite::Connection;
@@ -44,7 +45,8 @@ CREATE TABLE sources (
     consecutive_failures INTEGER NOT NULL DEFAULT 0,
     last_item_count      INTEGER,
     backfilled           INTEGER NOT NULL DEFAULT 0,
-    heading              TEXT
+    heading              TEXT,
+    home                 TEXT
 );
 CREATE TABLE http_cache (
     url           TEXT PRIMARY KEY,

@@ -14,6 +14,7 @@ fn entry(id: &str, title: &str, published: Option<&str>, seen: &str) -> Entry {
         updated: None,
         summary: Some(format!("about {title}")),
         categories: vec!["T".into()],
+        via: None,
     }
 }
 
@@ -234,6 +235,7 @@ fn validators_and_state() {
         items: 7,
         backfilled: true,
         heading: Some("Tag: X"),
+        home: Some("https://e.org/tag/x/"),
     };
     s.record_success("src", Some(read), at("2026-01-03T00:00:00Z"))
         .unwrap();
