@@ -4,6 +4,7 @@ mod cli;
 mod corpus;
 mod feeds;
 mod http;
+mod merge;
 mod seed;
 mod server;
 mod support;

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, logging and the human/JSON output of each command.
 
 mod check;
+mod merge;
 mod preview;
 mod run;
 mod status;
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Turns tag and category listing pages into RSS 2.0 and Atom 1.0 feeds.
+/// Turns tag and category listing pages into RSS 2.0, Atom 1.0 and JSON feeds, and merges feeds.
 ///
 /// Exit codes: 0 ok, 1 some source failed, 2 usage or config error, 3 another run holds the lock.
 #[derive(Debug, Parser)]
@@ -46,6 +47,8 @@ pub enum Command {
     Preview(Box<preview::PreviewArgs>),
     /// Show each source's state: ok, failing since when and why, or stale
     Status(status::StatusArgs),
+    /// Merge feed files or URLs into one feed, without a config
+    Merge(Box<merge::MergeArgs>),
 }
 
 /// Process exit codes, documented in README.md.
@@ -71,6 +74,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check(a) => check::check(&cli.global, &a),
         Command::Preview(a) => preview::preview(&cli.global, &a),
         Command::Status(a) => status::status(&cli.global, &a),
+        Command::Merge(a) => merge::merge(&cli.global, &a),
     }
 }
 

@@ -8,7 +8,7 @@
 //! none, the canonical link or a hash of feed, title and date: never feed-rs's fallback, which is
 //! random for entries without links.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use url::Url;
 
 use crate::model::{Entry, Origin, Warning};
@@ -55,14 +55,17 @@ pub fn parse(
         what: key.to_string(),
         why: e.to_string(),
     })?;
-    let link = |rel: &str| {
+    let link = |rel: &str, base: Option<&Url>| {
         feed.links
             .iter()
             .find(|l| l.rel.as_deref().unwrap_or("alternate") == rel)
             .and_then(|l| web_url(&l.href, base))
     };
+    // A feed read from a file resolves relative links against where it says it lives.
+    let self_url = link("self", base);
+    let base = base.or(self_url.as_ref());
     let mut warnings = Vec::new();
-    let seen_at = now.fixed_offset();
+    let seen_at = now.trunc_subsecs(0).fixed_offset();
     let entries = feed
         .entries
         .iter()
@@ -78,8 +81,8 @@ pub fn parse(
     let (entries, _) = normalize::dedupe(entries);
     Ok(ParsedFeed {
         title: feed.title.as_ref().map(text_of).filter(|t| !t.is_empty()),
-        home: link("alternate"),
-        self_url: link("self"),
+        home: link("alternate", base),
+        self_url,
         entries,
         warnings,
     })
@@ -115,12 +118,19 @@ fn adapt(
     warnings: &mut Vec<Warning>,
     at: Origin,
 ) -> Option<Entry> {
-    let link = e
+    let href = e
         .links
         .iter()
         .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
         .or(e.links.first())
-        .and_then(|l| web_url(&l.href, base));
+        .map(|l| l.href.as_str());
+    let link = href.and_then(|h| web_url(h, base));
+    if let (Some(h), None) = (href, &link) {
+        warnings.push(Warning::at(
+            at,
+            format!("link {h:?} is not an absolute web address and the feed gives nothing to resolve it against; left out"),
+        ));
+    }
     let summary = match (&e.summary, &e.content) {
         (Some(s), _) if !s.content.trim().is_empty() => html_of(&s.content, is_html(s), base),
         (_, Some(c)) => c
@@ -171,7 +181,7 @@ fn adapt(
         title,
         link,
         published,
-        first_seen: now.fixed_offset(),
+        first_seen: now.trunc_subsecs(0).fixed_offset(),
         updated: None,
         summary,
         categories: normalize::union_categories(&categories, &[]),
