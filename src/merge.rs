@@ -2,7 +2,8 @@
 //! once, with all their categories.
 //!
 //! Two entries are the same article when they share an id, else a canonical link, else the same
-//! normalized title and published date. The first input that has the article wins its fields;
+//! normalized title (lowercase, whitespace collapsed) published on the same day (in the offset
+//! each gives, so a date-only "Oct. 9, 2020" meets "2020-10-09T10:07:00-04:00"). The first input that has the article wins its fields;
 //! the merged entry gets the union of categories, the earliest first-seen date, and fields the first
 //! lacked (date, link, summary) from the others. Each entry says where it came from.
 
@@ -26,11 +27,12 @@ fn keys(e: &Entry) -> Vec<String> {
         k.push(format!("link {}", id::canonical(l)));
     }
     if let Some(d) = e.published {
+        // The day as published: one source may give "Oct. 9, 2020", another 10:07 that day.
         let title: Vec<&str> = e.title.split_whitespace().collect();
         k.push(format!(
             "title {} {}",
             title.join(" ").to_lowercase(),
-            d.timestamp()
+            d.date_naive()
         ));
     }
     k

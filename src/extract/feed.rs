@@ -166,7 +166,7 @@ fn adapt(
             Some(l) => id::canonical(l).to_string(),
             None => id::hashed(key, &title, published),
         }
-    } else if Url::parse(own).is_ok() {
+    } else if Url::parse(own).is_ok() && valid_uuid_urn(own) {
         own.to_string()
     } else {
         id::hashed(key, &format!("guid {own}"), None)
@@ -187,6 +187,22 @@ fn adapt(
         categories: normalize::union_categories(&categories, &[]),
         via: None,
     })
+}
+
+/// A `urn:uuid:` id must hold a real UUID (8-4-4-4-12 hex digits); other ids pass.
+fn valid_uuid_urn(id: &str) -> bool {
+    let Some(uuid) = id
+        .get(..9)
+        .filter(|p| p.eq_ignore_ascii_case("urn:uuid:"))
+        .map(|_| &id[9..])
+    else {
+        return true;
+    };
+    let groups: Vec<&str> = uuid.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn html_of(s: &str, html: bool, base: Option<&Url>) -> Option<String> {
@@ -270,6 +286,15 @@ mod tests {
             parse(xml, "blog", Some(&base), now()).unwrap().entries,
             f.entries
         );
+    }
+
+    #[test]
+    fn broken_uuid_ids_are_replaced() {
+        assert!(valid_uuid_urn(
+            "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a"
+        ));
+        assert!(valid_uuid_urn("tag:example.org,2003:3.2397"));
+        assert!(!valid_uuid_urn("urn:uuid:988EF5C55CDEA24EDE1251744888912"));
     }
 
     #[test]
