@@ -14,5 +14,6 @@ pub mod normalize;
 pub mod publish;
 pub mod refresh;
 pub mod render;
+pub mod schedule;
 pub mod source;
 pub mod store;

@@ -55,6 +55,7 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     let opts = RunOptions {
         only: a.only.clone(),
         backfill: a.backfill,
+        ..RunOptions::default()
     };
     let selected = if opts.only.is_empty() {
         config.sources.len() + config.external_feeds().len() + config.merges.len()

@@ -18,6 +18,8 @@ use crate::extract::{Format, Selectors};
 use crate::filter::Filter;
 use crate::normalize::date::DateRules;
 use crate::render::OutputFormat;
+use crate::schedule::Schedule;
+use crate::schedule::scheduler::{Job, JobKind, Table};
 use crate::store::Retention;
 
 /// Default path of the config file, relative to the working directory.
@@ -42,8 +44,32 @@ pub struct Config {
     pub output: Output,
     pub store: StoreSettings,
     pub fetch: FetchSettings,
+    pub schedule: ScheduleSettings,
     pub sources: Vec<Source>,
     pub merges: Vec<Merge>,
+}
+
+/// `[schedule]`: when the daemon runs sources and merges that set no schedule of their own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleSettings {
+    pub default: Schedule,
+    /// Share of the interval added at random to each wait.
+    pub jitter: f64,
+    /// Longest wait after repeated failures.
+    pub max_backoff: Duration,
+    /// How long a stopping daemon waits for running jobs.
+    pub grace: Duration,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        ScheduleSettings {
+            default: Schedule::default(),
+            jitter: 0.1,
+            max_backoff: Duration::from_secs(6 * 3600),
+            grace: Duration::from_secs(30),
+        }
+    }
 }
 
 /// `[output]`: where feeds go and where they are published.
@@ -165,6 +191,8 @@ pub struct Source {
     pub retention: Retention,
     /// Which stored entries make it into the feed.
     pub filter: Filter,
+    /// Overrides `[schedule]` in the daemon.
+    pub schedule: Option<Schedule>,
 }
 
 /// One `[[merge]]`: several tag sources and external feeds combined into one feed.
@@ -180,6 +208,8 @@ pub struct Merge {
     pub feeds: Vec<Input>,
     pub max_items: Option<usize>,
     pub filter: Filter,
+    /// Overrides `[schedule]` in the daemon (for its external feeds; its sources rebuild it too).
+    pub schedule: Option<Schedule>,
 }
 
 impl Merge {
@@ -209,6 +239,39 @@ impl Config {
     /// The merge called `name`.
     pub fn merge(&self, name: &str) -> Option<&Merge> {
         self.merges.iter().find(|m| m.name == name)
+    }
+
+    /// The daemon's jobs: every source and merge with its schedule.
+    pub fn jobs(&self) -> Table {
+        let job = |name: &str, kind, schedule: &Option<Schedule>| Job {
+            name: name.to_string(),
+            kind,
+            schedule: schedule
+                .clone()
+                .unwrap_or_else(|| self.schedule.default.clone()),
+        };
+        Table {
+            jobs: self
+                .sources
+                .iter()
+                .map(|s| job(&s.name, JobKind::Source, &s.schedule))
+                .chain(
+                    self.merges
+                        .iter()
+                        .map(|m| job(&m.name, JobKind::Merge, &m.schedule)),
+                )
+                .collect(),
+            jitter: self.schedule.jitter,
+            max_backoff: self.schedule.max_backoff,
+        }
+    }
+
+    /// The schedule of feed `name` (a source or merge): what HTTP cache lifetimes follow.
+    pub fn schedule_of(&self, name: &str) -> &Schedule {
+        self.source(name)
+            .and_then(|s| s.schedule.as_ref())
+            .or_else(|| self.merge(name).and_then(|m| m.schedule.as_ref()))
+            .unwrap_or(&self.schedule.default)
     }
 
     /// The source called `name`.
@@ -259,6 +322,7 @@ impl Source {
             },
             retention: Retention::default(),
             filter: Filter::default(),
+            schedule: None,
         }
     }
 

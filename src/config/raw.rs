@@ -11,6 +11,7 @@ pub struct RawConfig {
     pub output: Option<S<RawOutput>>,
     pub store: Option<S<RawStore>>,
     pub fetch: Option<S<RawFetch>>,
+    pub schedule: Option<S<RawSchedule>>,
     #[serde(default)]
     pub source: Vec<S<RawSource>>,
     #[serde(default)]
@@ -32,6 +33,8 @@ pub struct RawMerge {
     pub include: Option<Vec<S<String>>>,
     pub exclude: Option<Vec<S<String>>>,
     pub since: Option<S<String>>,
+    pub schedule: Option<S<String>>,
+    pub every: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +62,16 @@ impl Num {
             Num::Float(f) => f,
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub cron: Option<S<String>>,
+    pub every: Option<S<String>>,
+    pub jitter: Option<S<Num>>,
+    pub max_backoff: Option<S<String>>,
+    pub grace: Option<S<Num>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +117,8 @@ pub struct RawSource {
     pub include: Option<Vec<S<String>>>,
     pub exclude: Option<Vec<S<String>>>,
     pub since: Option<S<String>>,
+    pub schedule: Option<S<String>>,
+    pub every: Option<S<String>>,
     pub format: Option<S<String>>,
     pub timezone: Option<S<String>>,
     pub day_first: Option<bool>,

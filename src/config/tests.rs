@@ -1,6 +1,8 @@
 use super::*;
 use url::Url;
 
+use crate::schedule::Schedule;
+
 const GOOD: &str = r#"
 [output]
 dir = "../feeds"
@@ -268,6 +270,50 @@ fn web_source_errors() {
     ));
     assert!(
         e.contains("source[0].select.next_page: invalid CSS selector"),
+        "{e}"
+    );
+}
+
+#[test]
+fn schedules() {
+    let text = format!(
+        "{}[schedule]\nevery = \"15m\"\njitter = 0.2\nmax_backoff = \"2h\"\ngrace = 5\n",
+        with_source("schedule = \"*/5 * * * *\"\n")
+    );
+    let c = parse(&text).unwrap();
+    assert_eq!(c.schedule.default, Schedule::every("15m").unwrap());
+    assert_eq!(c.schedule.jitter, 0.2);
+    assert_eq!(c.schedule.max_backoff, std::time::Duration::from_secs(7200));
+    assert_eq!(
+        c.sources[0].schedule,
+        Some(Schedule::cron("*/5 * * * *").unwrap())
+    );
+    let jobs = c.jobs();
+    assert_eq!(jobs.jobs.len(), 1);
+    assert_eq!(
+        jobs.jobs[0].schedule,
+        Schedule::cron("*/5 * * * *").unwrap()
+    );
+    // Defaults: every 30 minutes, 10 % jitter.
+    let d = parse(&with_source("")).unwrap();
+    assert_eq!(d.schedule.default, Schedule::every("30m").unwrap());
+    assert_eq!(d.schedule.jitter, 0.1);
+
+    let e = err(&with_source("schedule = \"*/61 * * *\"\n"));
+    assert!(
+        e.contains("source[0].schedule: invalid cron expression"),
+        "{e}"
+    );
+    let e = err(&with_source("every = \"often\"\n"));
+    assert!(
+        e.contains("source[0].every: invalid interval \"often\""),
+        "{e}"
+    );
+    let e = err(&with_source("schedule = \"* * * * *\"\nevery = \"1h\"\n"));
+    assert!(e.contains("either a cron schedule or every"), "{e}");
+    let e = err(&format!("{}[schedule]\njitter = 2\n", with_source("")));
+    assert!(
+        e.contains("schedule.jitter: jitter must be between 0 and 1"),
         "{e}"
     );
 }

@@ -9,16 +9,17 @@ use url::Url;
 
 use super::error::{self, ConfigError};
 use super::raw::{
-    Num, RawConfig, RawFetch, RawMerge, RawOutput, RawSelect, RawSource, RawStore, S,
+    Num, RawConfig, RawFetch, RawMerge, RawOutput, RawSchedule, RawSelect, RawSource, RawStore, S,
 };
 use super::{
     Config, DEFAULT_BACKFILL_PAGES, DEFAULT_MAX_ITEMS, DEFAULT_STORE, FetchSettings, Input, Merge,
-    Output, Pagination, Source, StoreSettings,
+    Output, Pagination, ScheduleSettings, Source, StoreSettings,
 };
 use crate::extract::{Field, Format, Selectors};
 use crate::filter::Filter;
 use crate::normalize::date::{self, DateRules};
 use crate::render::OutputFormat;
+use crate::schedule::Schedule;
 use crate::store::Retention;
 
 pub fn config(text: &str) -> Result<Config, ConfigError> {
@@ -42,6 +43,7 @@ pub fn config(text: &str) -> Result<Config, ConfigError> {
     };
     let store = store(text, raw.store)?;
     let fetch = fetch(text, raw.fetch)?;
+    let schedule = schedule_settings(text, raw.schedule)?;
     if raw.source.is_empty() {
         return Err(
             ConfigError::at(text, text.len()..text.len(), "no [[source]] defined")
@@ -66,6 +68,7 @@ pub fn config(text: &str) -> Result<Config, ConfigError> {
         output,
         store,
         fetch,
+        schedule,
         sources,
         merges,
     })
@@ -217,6 +220,7 @@ fn merge(
         feeds,
         max_items: positive(text, m.max_items)?,
         filter: filter(text, m.include, m.exclude, m.since)?,
+        schedule: when(text, m.schedule, m.every)?,
     };
     Ok((merge, name_span))
 }
@@ -300,6 +304,67 @@ fn fetch(text: &str, f: Option<S<RawFetch>>) -> Result<FetchSettings, ConfigErro
         max_retry_after: seconds(text, f.max_retry_after)?.unwrap_or(d.max_retry_after),
         lock_wait: seconds(text, f.lock_wait)?.unwrap_or(d.lock_wait),
     })
+}
+
+fn schedule_settings(
+    text: &str,
+    s: Option<S<RawSchedule>>,
+) -> Result<ScheduleSettings, ConfigError> {
+    let d = ScheduleSettings::default();
+    let Some(s) = s.map(S::into_inner) else {
+        return Ok(d);
+    };
+    let jitter = match s.jitter {
+        Some(j) if !(0.0..=1.0).contains(&j.get_ref().as_f64()) => {
+            return Err(
+                ConfigError::at(text, j.span(), "jitter must be between 0 and 1")
+                    .help("it is the share of the interval added at random: 0.1 is up to 10 %"),
+            );
+        }
+        Some(j) => j.get_ref().as_f64(),
+        None => d.jitter,
+    };
+    let max_backoff = match s.max_backoff {
+        Some(m) => humantime::parse_duration(m.get_ref().trim()).map_err(|e| {
+            ConfigError::at(
+                text,
+                m.span(),
+                format!("invalid duration {:?}: {e}", m.get_ref()),
+            )
+            .help("write e.g. \"6h\" or \"90m\"")
+        })?,
+        None => d.max_backoff,
+    };
+    Ok(ScheduleSettings {
+        default: when(text, s.cron, s.every)?.unwrap_or(d.default),
+        jitter,
+        max_backoff,
+        grace: seconds(text, s.grace)?.unwrap_or(d.grace),
+    })
+}
+
+/// A cron expression or an interval, not both.
+fn when(
+    text: &str,
+    cron: Option<S<String>>,
+    every: Option<S<String>>,
+) -> Result<Option<Schedule>, ConfigError> {
+    match (cron, every) {
+        (Some(_), Some(e)) => Err(ConfigError::at(
+            text,
+            e.span(),
+            "give either a cron schedule or every, not both",
+        )),
+        (Some(c), None) => Schedule::cron(c.get_ref()).map(Some).map_err(|m| {
+            ConfigError::at(text, c.span(), m).help(
+                "five fields: minute hour day-of-month month day-of-week, e.g. \"*/30 * * * *\"",
+            )
+        }),
+        (None, Some(e)) => Schedule::every(e.get_ref())
+            .map(Some)
+            .map_err(|m| ConfigError::at(text, e.span(), m)),
+        (None, None) => Ok(None),
+    }
 }
 
 fn user_agent(text: &str, ua: Option<S<String>>) -> Result<Option<String>, ConfigError> {
@@ -458,6 +523,7 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
             keep_items: positive(text, s.keep_items)?,
         },
         filter: filter(text, s.include, s.exclude, s.since)?,
+        schedule: when(text, s.schedule, s.every)?,
         ..defaults
     };
     Ok((source, name_span))

@@ -87,6 +87,7 @@ pub(super) fn source(
     report.entries = feed.entries.len();
     if !feed.entries.is_empty() {
         report.files = publish_feed(config, &feed)?;
+        store.record_published(name, feed.entries.len(), feed.updated().to_utc())?;
     }
     if let Some((url, v)) = &walk.validators {
         store.set_validators(url, v)?;

@@ -53,7 +53,7 @@ fn feed_provenance(store: &Store, input: &Input) -> Result<Provenance, RefreshEr
 /// the inputs that failed in this run: their stored entries are still used, and the report says so.
 pub(super) fn build(
     config: &Config,
-    store: &Store,
+    store: &mut Store,
     m: &Merge,
     failed: &HashSet<String>,
 ) -> Result<Report, RefreshError> {
@@ -115,6 +115,7 @@ pub(super) fn build(
         entries,
     };
     report.files = publish_feed(config, &feed)?;
+    store.record_published(&m.name, feed.entries.len(), feed.updated().to_utc())?;
     Ok(report)
 }
 

@@ -24,6 +24,9 @@ pub struct RunOptions {
     pub only: Vec<String>,
     /// Walk older pages even for sources back-filled before.
     pub backfill: bool,
+    /// A selected merge refreshes only its external feeds, not its sources (the daemon runs
+    /// those on their own schedules).
+    pub skip_merge_sources: bool,
 }
 
 /// What an outcome is about.

@@ -84,6 +84,10 @@ pub struct SourceState {
     pub home: Option<String>,
     /// Entries stored for the source.
     pub stored: usize,
+    /// Entries in the feed as last published.
+    pub feed_entries: Option<usize>,
+    /// The published feed's own date (its newest entry).
+    pub feed_updated: Option<DateTime<Utc>>,
 }
 
 /// What a successful read of a listing found, for the run state.
@@ -376,6 +380,21 @@ impl Store {
         Ok(())
     }
 
+    /// Records what was just published for feed `name` (a source or merge).
+    pub fn record_published(
+        &mut self,
+        name: &str,
+        entries: usize,
+        updated: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sources (name, feed_entries, feed_updated) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET feed_entries = ?2, feed_updated = ?3",
+            params![name, entries as i64, ts(updated)],
+        )?;
+        Ok(())
+    }
+
     /// The run state of `source` (default when it never ran).
     pub fn state(&self, source: &str) -> Result<SourceState, StoreError> {
         let stored: usize = self.conn.query_row(
@@ -387,7 +406,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT last_success, last_failure, last_error, failing_since,
-                        consecutive_failures, last_item_count, backfilled, heading, home
+                        consecutive_failures, last_item_count, backfilled, heading, home,
+                        feed_entries, feed_updated
                  FROM sources WHERE name = ?1",
                 [source],
                 |r| {
@@ -403,6 +423,8 @@ impl Store {
                         heading: r.get(7)?,
                         home: r.get(8)?,
                         stored,
+                        feed_entries: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
+                        feed_updated: parse_ts(r.get(10)?),
                     })
                 },
             )

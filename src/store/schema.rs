@@ -14,11 +14,15 @@
 //!   listing's heading (the default feed title, needed when a 304 leaves nothing to read) and
 //!   home page (for external feeds: where a merged entry came from).
 //! - `http_cache`: per URL, the `ETag` and `Last-Modified` to send next time.
+//!
+//! Version 2 adds to `sources` what was last published for each feed (source or merge):
+//! `feed_entries` and `feed_updated` (the feed's own date), shown by `tagfeed serve`'s index.
 
 use rusqlite::Connection;
 
 /// Migrations, in order; index + 1 is the version each one brings the database to.
-const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE entries (
     source       TEXT    NOT NULL,
     id           TEXT    NOT NULL,
@@ -53,7 +57,12 @@ CREATE TABLE http_cache (
     etag          TEXT,
     last_modified TEXT
 );
-"#];
+"#,
+    r#"
+ALTER TABLE sources ADD COLUMN feed_entries INTEGER;
+ALTER TABLE sources ADD COLUMN feed_updated TEXT;
+"#,
+];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

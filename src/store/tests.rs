@@ -273,3 +273,37 @@ fn a_newer_schema_is_refused() {
     let err = Store::open(&path).err().unwrap().to_string();
     assert!(err.contains("newer tagfeed"), "{err}");
 }
+
+#[test]
+fn a_version_1_store_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        // What tagfeed with schema 1 left behind.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO sources (name, last_success) VALUES ('src', '2026-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+    }
+    let mut s = Store::open(&path).unwrap();
+    let version: i64 = s
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(
+        s.state("src").unwrap().last_success,
+        Some(at("2026-01-01T00:00:00Z"))
+    );
+    s.record_published("src", 12, at("2026-01-02T00:00:00Z"))
+        .unwrap();
+    let st = s.state("src").unwrap();
+    assert_eq!(
+        (st.feed_entries, st.feed_updated),
+        (Some(12), Some(at("2026-01-02T00:00:00Z")))
+    );
+}
