@@ -4,6 +4,7 @@
 //! [`render`] → [`publish`], joined by [`refresh`], the one place where I/O meets the pure core.
 
 pub mod config;
+pub mod daemon;
 pub mod extract;
 pub mod fetch;
 pub mod filter;
@@ -15,5 +16,6 @@ pub mod publish;
 pub mod refresh;
 pub mod render;
 pub mod schedule;
+pub mod serve;
 pub mod source;
 pub mod store;

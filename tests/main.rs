@@ -6,5 +6,6 @@ mod feeds;
 mod http;
 mod merge;
 mod seed;
+mod serve;
 mod server;
 mod support;

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, logging and the human/JSON output of each command.
 
 mod check;
+mod daemon;
 mod merge;
 mod preview;
 mod run;
@@ -49,6 +50,10 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Merge feed files or URLs into one feed, without a config
     Merge(Box<merge::MergeArgs>),
+    /// Refresh sources and merges on their schedules until stopped (SIGTERM/SIGINT; SIGHUP reloads)
+    Daemon(daemon::DaemonArgs),
+    /// Serve the feeds over HTTP, and refresh them on schedule unless --no-schedule
+    Serve(daemon::ServeArgs),
 }
 
 /// Process exit codes, documented in README.md.
@@ -75,6 +80,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Preview(a) => preview::preview(&cli.global, &a),
         Command::Status(a) => status::status(&cli.global, &a),
         Command::Merge(a) => merge::merge(&cli.global, &a),
+        Command::Daemon(_) => daemon::run(&cli.global, None),
+        Command::Serve(a) => daemon::run(&cli.global, Some(&a)),
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
-use tagfeed::store::{SourceState, Store};
+use tagfeed::store::Store;
 
 use super::{Exit, Global, load_config, print_json};
 
@@ -14,16 +14,6 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-/// A source's health in one word.
-fn health(s: &SourceState, now: DateTime<Utc>, stale_after: chrono::Duration) -> &'static str {
-    match (s.last_success, s.consecutive_failures) {
-        (_, n) if n > 0 => "failing",
-        (None, _) => "never run",
-        (Some(ok), _) if now - ok > stale_after => "stale",
-        _ => "ok",
-    }
-}
-
 pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
     let config = match load_config(g) {
         Ok(c) => c,
@@ -31,13 +21,11 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
     };
     let store = Store::open(&config.store.path)?;
     let now = Utc::now();
-    let stale_after =
-        chrono::Duration::from_std(config.store.stale_after).unwrap_or(chrono::Duration::days(1));
     let mut rows = Vec::new();
     let mut unhealthy = 0;
     for s in &config.sources {
         let st = store.state(&s.name)?;
-        let h = health(&st, now, stale_after);
+        let h = st.health(now, config.store.stale_after).as_str();
         if h != "ok" {
             unhealthy += 1;
         }

@@ -101,6 +101,43 @@ pub struct ReadSummary<'a> {
     pub home: Option<&'a str>,
 }
 
+/// A feed's health in one word, for `tagfeed status`, the index page and `/health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Health {
+    Ok,
+    /// The last run failed.
+    Failing,
+    /// No success for longer than `[store] stale_after`.
+    Stale,
+    NeverRun,
+}
+
+impl Health {
+    /// The word shown to people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Ok => "ok",
+            Health::Failing => "failing",
+            Health::Stale => "stale",
+            Health::NeverRun => "never run",
+        }
+    }
+}
+
+impl SourceState {
+    /// How the source is doing at `now`.
+    pub fn health(&self, now: DateTime<Utc>, stale_after: std::time::Duration) -> Health {
+        let stale = chrono::Duration::from_std(stale_after).unwrap_or(chrono::Duration::MAX);
+        match self.last_success {
+            _ if self.consecutive_failures > 0 => Health::Failing,
+            None => Health::NeverRun,
+            Some(ok) if now - ok > stale => Health::Stale,
+            Some(_) => Health::Ok,
+        }
+    }
+}
+
 /// An open store.
 pub struct Store {
     conn: Connection,

@@ -18,7 +18,7 @@
 //! Version 2 adds to `sources` what was last published for each feed (source or merge):
 //! `feed_entries` and `feed_updated` (the feed's own date), shown by `tagfeed serve`'s index.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Migrations, in order; index + 1 is the version each one brings the database to.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -67,20 +67,24 @@ ALTER TABLE sources ADD COLUMN feed_updated TEXT;
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the database up to [`VERSION`], in one transaction per migration.
+/// Brings the database up to [`VERSION`], one migration per transaction. Each transaction takes
+/// the write lock first and reads the version inside it, so processes opening the store at the
+/// same moment (daemon jobs, a cron run) never apply a migration twice.
 pub fn migrate(conn: &mut Connection) -> Result<(), super::StoreError> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > VERSION {
-        return Err(super::StoreError::TooNew {
-            found: current,
-            supported: VERSION,
-        });
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current > VERSION {
+            return Err(super::StoreError::TooNew {
+                found: current,
+                supported: VERSION,
+            });
+        }
+        let Some(sql) = MIGRATIONS.get(current as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }

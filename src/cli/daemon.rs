@@ -1,0 +1,65 @@
+//! `tagfeed daemon` (the scheduler) and `tagfeed serve` (the HTTP server, with the scheduler
+//! unless `--no-schedule`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use tagfeed::daemon::{self, Options};
+
+use super::{Exit, Global, load_config};
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port and prints it)
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Only serve the feed folder; refresh nothing
+    #[arg(long)]
+    pub no_schedule: bool,
+}
+
+/// Runs the daemon; `serve` adds the HTTP server.
+pub fn run(g: &Global, serve: Option<&ServeArgs>) -> anyhow::Result<Exit> {
+    let config = match load_config(g) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let schedule = serve.is_none_or(|s| !s.no_schedule);
+    // A scheduling daemon owns the run lock, so a cron `tagfeed run` beside it waits or exits 3.
+    let _lock = if schedule {
+        let mut lock = config.store.path.clone().into_os_string();
+        lock.push(".lock");
+        match tagfeed::lock::acquire(std::path::Path::new(&lock), config.fetch.lock_wait) {
+            Ok(l) => Some(l),
+            Err(e @ tagfeed::lock::LockError::Busy { .. }) => {
+                eprintln!("error: {e}");
+                return Ok(Exit::Locked);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    let opts = Options {
+        config_path: g.config.clone(),
+        listen: serve.map(|s| s.listen),
+        schedule,
+        watch_every: Duration::from_secs(2),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let quiet = g.quiet;
+    runtime.block_on(daemon::run(config, opts, |addr| {
+        if !quiet {
+            eprintln!("listening on http://{addr}/");
+        }
+    }))?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,203 @@
+//! The long-running mode: the scheduler refreshing sources and merges on their schedules, the HTTP
+//! server serving the feed folder, or both; reloading the config on SIGHUP or when the file
+//! changes, and stopping cleanly on SIGTERM or SIGINT.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
+
+use crate::config::{self, Config, FetchSettings};
+use crate::fetch::{ClientError, Fetcher};
+use crate::refresh::{self, RunOptions};
+use crate::schedule::scheduler::{self, Job, JobFuture, Runner};
+use crate::serve;
+use crate::store::Store;
+
+/// What the daemon does.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The config file, re-read on SIGHUP and when it changes.
+    pub config_path: PathBuf,
+    /// Serve the feed folder on this address.
+    pub listen: Option<SocketAddr>,
+    /// Run the scheduler.
+    pub schedule: bool,
+    /// How often to look at the config file for changes.
+    pub watch_every: Duration,
+}
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("cannot listen on {addr}: {source}; is another server using the port?")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("cannot set up signal handling: {0}")]
+    Signals(#[source] std::io::Error),
+}
+
+/// Runs jobs with the current config and a fetcher shared by all of them (so politeness per host
+/// holds across jobs), rebuilt only when `[fetch]` changes.
+struct JobRunner {
+    config: watch::Receiver<Arc<Config>>,
+    fetcher: Mutex<(FetchSettings, Arc<Fetcher>)>,
+}
+
+impl JobRunner {
+    fn fetcher(&self, settings: &FetchSettings) -> Result<Arc<Fetcher>, ClientError> {
+        let mut current = self.fetcher.lock().unwrap_or_else(|p| p.into_inner());
+        if current.0 != *settings {
+            *current = (settings.clone(), Arc::new(Fetcher::new(settings.clone())?));
+        }
+        Ok(current.1.clone())
+    }
+}
+
+impl Runner for JobRunner {
+    fn run(&self, job: Job) -> JobFuture {
+        let config = self.config.borrow().clone();
+        let fetcher = self.fetcher(&config.fetch);
+        Box::pin(async move {
+            let fetcher = fetcher.map_err(|e| e.to_string())?;
+            let mut store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+            let opts = RunOptions {
+                only: vec![job.name.clone()],
+                skip_merge_sources: true,
+                ..RunOptions::default()
+            };
+            let report = refresh::run(&config, &mut store, fetcher, &opts, |o| match &o.result {
+                Ok(r) => tracing::info!(name = %o.name, entries = r.entries, new = r.stored.new,
+                    not_modified = r.not_modified, "refreshed"),
+                Err(e) => tracing::error!(name = %o.name, error = %e, "refresh failed"),
+            })
+            .await;
+            let errors: Vec<String> = report
+                .outcomes
+                .iter()
+                .filter_map(|o| o.result.as_ref().err().map(|e| format!("{}: {e}", o.name)))
+                .chain(report.opml.err().map(|e| e.to_string()))
+                .collect();
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(errors.join("; "))
+            }
+        })
+    }
+}
+
+/// The config file's identity, to notice edits without a file-watching dependency.
+fn stamp(path: &std::path::Path) -> Option<(SystemTime, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+/// Re-reads the config; an invalid one is reported and the running one kept.
+fn reload(
+    path: &std::path::Path,
+    config_tx: &watch::Sender<Arc<Config>>,
+    table_tx: &watch::Sender<Arc<scheduler::Table>>,
+) {
+    match config::load(path) {
+        Ok(new) => {
+            if **config_tx.borrow() != new {
+                tracing::info!(config = %path.display(), "config reloaded");
+                let _ = table_tx.send(Arc::new(new.jobs()));
+                let _ = config_tx.send(Arc::new(new));
+            }
+        }
+        Err(e) => tracing::error!("config reload failed; keeping the previous config: {e}"),
+    }
+}
+
+/// Runs until SIGTERM or SIGINT. `on_listen` hears the bound address (useful with port 0).
+pub async fn run(
+    config: Config,
+    opts: Options,
+    on_listen: impl FnOnce(SocketAddr),
+) -> Result<(), DaemonError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let grace = config.schedule.grace;
+    let (table_tx, table_rx) = watch::channel(Arc::new(config.jobs()));
+    let (config_tx, config_rx) = watch::channel(Arc::new(config));
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let listener = match opts.listen {
+        Some(addr) => {
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| DaemonError::Bind { addr, source })?;
+            on_listen(
+                l.local_addr()
+                    .map_err(|source| DaemonError::Bind { addr, source })?,
+            );
+            Some(l)
+        }
+        None => None,
+    };
+    let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
+
+    let scheduler = if opts.schedule {
+        let settings = config_rx.borrow().fetch.clone();
+        let runner = Arc::new(JobRunner {
+            config: config_rx.clone(),
+            fetcher: Mutex::new((settings.clone(), Arc::new(Fetcher::new(settings)?))),
+        });
+        Some(tokio::spawn(scheduler::run(
+            table_rx,
+            runner,
+            stop_rx.clone(),
+            grace,
+        )))
+    } else {
+        None
+    };
+    let server = listener.map(|l| {
+        let app = serve::router(serve::ServeState::new(config_rx.clone()));
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(l, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "the HTTP server stopped");
+            }
+        })
+    });
+
+    let mut seen = stamp(&opts.config_path);
+    let mut poll = tokio::time::interval(opts.watch_every);
+    loop {
+        tokio::select! {
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = hup.recv() => reload(&opts.config_path, &config_tx, &table_tx),
+            _ = poll.tick() => {
+                let now = stamp(&opts.config_path);
+                if now != seen {
+                    seen = now;
+                    reload(&opts.config_path, &config_tx, &table_tx);
+                }
+            }
+        }
+    }
+    tracing::info!("stopping: no new work; waiting for running jobs");
+    let _ = stop_tx.send(true);
+    if let Some(s) = scheduler {
+        let _ = s.await;
+    }
+    if let Some(s) = server {
+        let _ = s.await;
+    }
+    Ok(())
+}

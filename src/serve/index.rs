@@ -1,0 +1,197 @@
+//! `GET /`: a page listing every feed, readable in a browser and with discovery links for feed
+//! readers; `GET /health`: the same facts as JSON for monitors.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Serialize;
+
+use super::ServeState;
+use crate::config::Config;
+use crate::normalize::text::escape_html;
+use crate::refresh::{OPML_FILE, feed_title};
+use crate::render::OutputFormat;
+use crate::store::{Health, SourceState, Store};
+
+/// One feed as the index shows it.
+#[derive(Debug, Serialize)]
+struct Row {
+    name: String,
+    kind: &'static str,
+    title: String,
+    status: Health,
+    entries: Option<usize>,
+    /// The feed's own date (its newest entry).
+    updated: Option<String>,
+    last_success: Option<String>,
+    failing_since: Option<String>,
+    error: Option<String>,
+    files: Vec<(OutputFormat, String)>,
+}
+
+/// Reads every feed's state from the store (blocking: call from `spawn_blocking`).
+fn rows(config: &Config) -> Result<Vec<Row>, String> {
+    let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let mut out = Vec::new();
+    let feeds = config
+        .sources
+        .iter()
+        .map(|s| (s.name.as_str(), "source", s.title.clone()))
+        .chain(
+            config
+                .merges
+                .iter()
+                .map(|m| (m.name.as_str(), "merge", Some(m.title.clone()))),
+        );
+    for (name, kind, title) in feeds {
+        let st: SourceState = store.state(name).map_err(|e| e.to_string())?;
+        let title = match config.source(name) {
+            Some(s) => feed_title(s, st.heading.as_deref()),
+            None => title.unwrap_or_else(|| name.to_string()),
+        };
+        let ts = |d: Option<chrono::DateTime<Utc>>| {
+            d.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        };
+        out.push(Row {
+            name: name.to_string(),
+            kind,
+            title,
+            status: st.health(now, config.store.stale_after),
+            entries: st.feed_entries,
+            updated: ts(st.feed_updated),
+            last_success: ts(st.last_success),
+            failing_since: ts(st.failing_since),
+            error: st.last_error.filter(|_| st.consecutive_failures > 0),
+            files: config
+                .output
+                .formats
+                .iter()
+                .map(|f| (*f, f.self_url(&config.output.base_url, name).to_string()))
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+async fn load(state: &ServeState) -> (Arc<Config>, Result<Vec<Row>, String>) {
+    let config = state.config();
+    let c = config.clone();
+    let rows = tokio::task::spawn_blocking(move || rows(&c))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    (config, rows)
+}
+
+/// `GET /health`: 200 when every feed is ok, 503 otherwise.
+pub async fn health(State(state): State<Arc<ServeState>>) -> Response {
+    let (_, rows) = load(&state).await;
+    match rows {
+        Ok(rows) => {
+            let ok = rows.iter().all(|r| r.status == Health::Ok);
+            let code = if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (
+                code,
+                axum::Json(serde_json::json!({"ok": ok, "feeds": rows})),
+            )
+                .into_response()
+        }
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"ok": false, "error": e})),
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /`.
+pub async fn index(State(state): State<Arc<ServeState>>) -> Response {
+    let (config, rows) = load(&state).await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot read the store: {e}\n"),
+            )
+                .into_response();
+        }
+    };
+    let page = render(&config, &rows);
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+fn label(f: OutputFormat) -> &'static str {
+    match f {
+        OutputFormat::Rss => "RSS",
+        OutputFormat::Atom => "Atom",
+        OutputFormat::Json => "JSON Feed",
+    }
+}
+
+fn render(config: &Config, rows: &[Row]) -> String {
+    let e = |s: &str| escape_html(s);
+    let title = e(&config.output.title);
+    let mut links = String::new();
+    let mut body = String::new();
+    for r in rows {
+        for (f, url) in &r.files {
+            links.push_str(&format!(
+                "<link rel=\"alternate\" type=\"{}\" title=\"{} ({})\" href=\"{}\">\n",
+                f.media_type(),
+                e(&r.title),
+                label(*f),
+                e(url)
+            ));
+        }
+        let formats: Vec<String> = r
+            .files
+            .iter()
+            .map(|(f, url)| format!("<a href=\"{}\">{}</a>", e(url), label(*f)))
+            .collect();
+        let status = match (&r.status, &r.error) {
+            (Health::Failing, Some(err)) => format!(
+                "failing since {}: {}",
+                r.failing_since.as_deref().unwrap_or("?"),
+                e(err)
+            ),
+            (s, _) => s.as_str().to_string(),
+        };
+        body.push_str(&format!(
+            "<tr class=\"{}\"><td>{}<br><small>{} · {}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            r.status.as_str().replace(' ', "-"),
+            e(&r.title),
+            e(&r.name),
+            r.kind,
+            formats.join(" · "),
+            r.entries.map_or("-".into(), |n| n.to_string()),
+            r.updated.as_deref().unwrap_or("-"),
+            r.last_success.as_deref().unwrap_or("-"),
+            status,
+        ));
+    }
+    let opml = config
+        .output
+        .base_url
+        .join(OPML_FILE)
+        .map_or_else(|_| OPML_FILE.to_string(), |u| u.to_string());
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n{links}\
+         <style>body{{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}}\
+         table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}\
+         small{{color:#666}}tr.failing td:last-child{{color:#b00020}}tr.stale td:last-child{{color:#b36b00}}</style>\n\
+         </head>\n<body>\n<h1>{title}</h1>\n<table>\n<tr><th>Feed</th><th>Formats</th><th>Entries</th>\
+         <th>Newest entry</th><th>Last successful run</th><th>Status</th></tr>\n{body}</table>\n\
+         <p><a href=\"{}\">All feeds as OPML</a> · <a href=\"health\">health</a> · generated by tagfeed {}</p>\n</body>\n</html>\n",
+        e(&opml),
+        env!("CARGO_PKG_VERSION")
+    )
+}

@@ -1,0 +1,415 @@
+//! `tagfeed serve` and `tagfeed daemon` as processes: HTTP semantics on a real socket, path
+//! safety with raw requests (no client-side normalization), and the scheduler end to end.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::server::{Req, Resp, Server, listing};
+use crate::support::{HTML_SOURCE, TEXT_SOURCE, project, run_in, tagfeed};
+
+/// A running `tagfeed serve`, stopped with SIGTERM on drop.
+struct Daemon {
+    child: Child,
+    addr: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    fn start(dir: &std::path::Path, args: &[&str]) -> Daemon {
+        let mut child = tagfeed()
+            .args(["serve", "--listen", "127.0.0.1:0", "-v"])
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on http://") {
+                    let _ = tx.send(addr.trim_end_matches('/').to_string());
+                }
+                sink.lock().unwrap().push_str(&line);
+                sink.lock().unwrap().push('\n');
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server started");
+        Daemon { child, addr, log }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and returns the exit code.
+    fn stop(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the daemon did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// A raw HTTP/1.1 response.
+struct Raw {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Raw {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends `method target` exactly as written (no normalization) with extra headers.
+fn raw(addr: &str, method: &str, target: &str, headers: &[(&str, &str)]) -> Raw {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut body = buf[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Raw {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let end = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&b[..end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[end + 2..end + 2 + size]);
+        b = &b[end + 4 + size..];
+    }
+}
+
+fn get(addr: &str, target: &str) -> Raw {
+    raw(addr, "GET", target, &[])
+}
+
+#[test]
+fn feeds_are_served_with_the_right_http() {
+    let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
+    assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(0));
+    let d = Daemon::start(dir.path(), &["--no-schedule"]);
+    let a = d.addr.clone();
+    for (file, ct) in [
+        (
+            "/partnerships.rss.xml",
+            "application/rss+xml; charset=utf-8",
+        ),
+        (
+            "/partnerships.atom.xml",
+            "application/atom+xml; charset=utf-8",
+        ),
+        (
+            "/partnerships-html.json",
+            "application/feed+json; charset=utf-8",
+        ),
+        ("/feeds.opml", "text/x-opml; charset=utf-8"),
+    ] {
+        let r = get(&a, file);
+        assert_eq!(r.status, 200, "{file}");
+        assert_eq!(r.header("content-type"), Some(ct), "{file}");
+        let on_disk = std::fs::read(dir.path().join("feeds").join(&file[1..])).unwrap();
+        assert_eq!(r.body, on_disk, "{file}");
+        // Default schedule: every 30 minutes, so caches keep it for 15.
+        assert_eq!(
+            r.header("cache-control"),
+            Some("public, max-age=900"),
+            "{file}"
+        );
+    }
+    // ETag and If-None-Match.
+    let r = get(&a, "/partnerships.rss.xml");
+    let etag = r.header("etag").unwrap().to_string();
+    assert!(
+        etag.starts_with('"') && !etag.starts_with("W/"),
+        "strong: {etag}"
+    );
+    let r304 = raw(
+        &a,
+        "GET",
+        "/partnerships.rss.xml",
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!(r304.status, 304);
+    assert!(r304.body.is_empty());
+    assert_eq!(r304.header("etag"), Some(etag.as_str()));
+    // If-Modified-Since.
+    let lm = r.header("last-modified").unwrap().to_string();
+    assert_eq!(
+        raw(
+            &a,
+            "GET",
+            "/partnerships.rss.xml",
+            &[("If-Modified-Since", &lm)]
+        )
+        .status,
+        304
+    );
+    let older = raw(
+        &a,
+        "GET",
+        "/partnerships.rss.xml",
+        &[("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+    );
+    assert_eq!(older.status, 200);
+    // HEAD: headers, no body.
+    let head = raw(&a, "HEAD", "/partnerships.atom.xml", &[]);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(
+        head.header("content-type"),
+        Some("application/atom+xml; charset=utf-8")
+    );
+    // gzip when asked, with its own ETag.
+    let gz = raw(
+        &a,
+        "GET",
+        "/partnerships.rss.xml",
+        &[("Accept-Encoding", "gzip")],
+    );
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert_ne!(gz.header("etag"), Some(etag.as_str()));
+    assert!(gz.header("vary").unwrap().contains("Accept-Encoding"));
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(gz.body.as_slice())
+        .read_to_end(&mut plain)
+        .unwrap();
+    assert_eq!(plain, r.body);
+    let gz_etag = gz.header("etag").unwrap().to_string();
+    let gz304 = raw(
+        &a,
+        "GET",
+        "/partnerships.rss.xml",
+        &[("Accept-Encoding", "gzip"), ("If-None-Match", &gz_etag)],
+    );
+    assert_eq!(gz304.status, 304);
+    let br = raw(
+        &a,
+        "GET",
+        "/partnerships.rss.xml",
+        &[("Accept-Encoding", "br, gzip")],
+    );
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert_eq!(d.stop(), Some(0));
+}
+
+#[test]
+fn only_feed_files_are_served() {
+    let dir = project(TEXT_SOURCE);
+    assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(0));
+    std::fs::write(dir.path().join("feeds/.secret"), "SECRET").unwrap();
+    std::fs::write(dir.path().join("feeds/notes.txt"), "SECRET").unwrap();
+    let d = Daemon::start(dir.path(), &["--no-schedule"]);
+    for target in [
+        "/../Cargo.toml",
+        "/%2e%2e/config/tagfeed.toml",
+        "/..%2fconfig%2ftagfeed.toml",
+        "/%2e%2e%2fconfig%2ftagfeed.toml",
+        "/feeds/partnerships.rss.xml",
+        "/.gitignore",
+        "/.secret",
+        "/notes.txt",
+        "//etc/passwd",
+        "/partnerships.rss.xml/",
+        "/nato.rss.xml",
+        "/config/tagfeed.toml",
+    ] {
+        let r = get(&d.addr, target);
+        assert_eq!(r.status, 404, "{target}: {}", r.text());
+        assert!(
+            !r.text().contains("[output]") && !r.text().contains("SECRET"),
+            "{target}"
+        );
+    }
+    assert_eq!(get(&d.addr, "/partnerships.rss.xml").status, 200);
+    d.stop();
+}
+
+#[test]
+fn index_lists_every_feed_and_health_reports() {
+    let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
+    // Break one source after a first good run: it keeps being served, the index shows why.
+    assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(0));
+    std::fs::write(
+        dir.path().join("config/samples/partnerships.html"),
+        "<html></html>",
+    )
+    .unwrap();
+    assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(1));
+    let d = Daemon::start(dir.path(), &["--no-schedule"]);
+    let index = get(&d.addr, "/");
+    assert_eq!(index.status, 200);
+    assert_eq!(
+        index.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = index.text();
+    for name in ["partnerships", "partnerships-html"] {
+        for (f, t) in [
+            ("rss.xml", "application/rss+xml"),
+            ("atom.xml", "application/atom+xml"),
+            ("json", "application/feed+json"),
+        ] {
+            assert!(
+                html.contains(&format!("<link rel=\"alternate\" type=\"{t}\""))
+                    && html.contains(&format!("href=\"https://feeds.example.org/{name}.{f}\"")),
+                "{name}.{f} missing from the index"
+            );
+        }
+    }
+    assert!(
+        html.contains("Tag: Partnerships") && html.contains("<td>11</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("failing since") && html.contains("no entries found"),
+        "{html}"
+    );
+    assert_eq!(
+        get(&d.addr, "/partnerships-html.rss.xml").status,
+        200,
+        "the last good feed is still served"
+    );
+    let health = get(&d.addr, "/health");
+    assert_eq!(health.status, 503);
+    let v: serde_json::Value = serde_json::from_slice(&health.body).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["feeds"][0]["status"], "ok");
+    assert_eq!(v["feeds"][1]["status"], "failing");
+    d.stop();
+}
+
+#[test]
+fn the_daemon_picks_up_new_entries_and_survives_a_broken_reload() {
+    let items = Arc::new(Mutex::new(vec![("first", "2026-01-01")]));
+    let shared = items.clone();
+    let site = Server::start(move |req: &Req| {
+        if req.target == "/robots.txt" {
+            return Resp::status(404);
+        }
+        let list = shared.lock().unwrap().clone();
+        Resp::html(listing(&list))
+    });
+    let source = format!(
+        "[fetch]\nmin_delay = 0.01\n[schedule]\nevery = \"1s\"\njitter = 0\n\n[[source]]\nname = \"site\"\nurl = \"{}\"\n[source.select]\nitem = \"li.item\"\n",
+        site.url("/news/")
+    );
+    let dir = project(&source);
+    let d = Daemon::start(dir.path(), &[]);
+    let wait_for = |what: &str, addr: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = get(addr, "/site.atom.xml");
+            if r.status == 200 && r.text().contains(what) {
+                return r.text();
+            }
+            assert!(Instant::now() < deadline, "never served {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_for("Article first", &d.addr);
+    items.lock().unwrap().insert(0, ("second", "2026-01-02"));
+    let feed = wait_for("Article second", &d.addr);
+    assert!(feed.contains("Article first"), "the old entry stays");
+
+    // A broken config is reported and the old one kept: the feed is still served and refreshed.
+    let config = dir.path().join("config/tagfeed.toml");
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, good.replace("[[source]]", "[[source]]\nbogus = 1")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !d.log().contains("config reload failed") {
+        assert!(Instant::now() < deadline, "no reload error in: {}", d.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        d.log().contains("bogus"),
+        "the error names the key: {}",
+        d.log()
+    );
+    items.lock().unwrap().insert(0, ("third", "2026-01-03"));
+    wait_for("Article third", &d.addr);
+    // A good edit is taken: the new title shows up.
+    std::fs::write(
+        &config,
+        good.replace("name = \"site\"", "name = \"site\"\ntitle = \"Renamed\""),
+    )
+    .unwrap();
+    wait_for("<title>Renamed</title>", &d.addr);
+    assert_eq!(d.stop(), Some(0), "SIGTERM stops it cleanly");
+    // Nothing half-written: every feed file parses.
+    for f in ["site.rss.xml", "site.atom.xml", "site.json"] {
+        let bytes = std::fs::read(dir.path().join("feeds").join(f)).unwrap();
+        feed_rs::parser::parse(bytes.as_slice()).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("feeds"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
