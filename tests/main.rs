@@ -2,9 +2,11 @@
 
 mod cli;
 mod corpus;
+mod external;
 mod feeds;
 mod http;
 mod merge;
+mod runs;
 mod seed;
 mod serve;
 mod server;
