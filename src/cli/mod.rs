@@ -124,3 +124,14 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
+
+/// Width of the name column: the longest source or merge name.
+fn name_width(config: &tagfeed::config::Config) -> usize {
+    config
+        .sources
+        .iter()
+        .map(|s| s.name.len())
+        .chain(config.merges.iter().map(|m| m.name.len()))
+        .max()
+        .unwrap_or(0)
+}

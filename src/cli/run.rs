@@ -13,7 +13,7 @@ use tagfeed::publish::WriteOutcome;
 use tagfeed::refresh::{self, Kind, Outcome, Report, RunOptions};
 use tagfeed::store::Store;
 
-use super::{Exit, Global, load_config, print_json, print_warnings};
+use super::{Exit, Global, load_config, name_width, print_json, print_warnings};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -63,12 +63,7 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
         opts.only.len()
     };
     let bar = progress_bar(g, a, selected);
-    let width = config
-        .sources
-        .iter()
-        .map(|s| s.name.len())
-        .max()
-        .unwrap_or(0);
+    let width = name_width(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

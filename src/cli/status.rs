@@ -5,7 +5,7 @@ use clap::Args;
 use serde_json::json;
 use tagfeed::store::Store;
 
-use super::{Exit, Global, load_config, print_json};
+use super::{Exit, Global, load_config, name_width, print_json};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -23,8 +23,13 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
     let now = Utc::now();
     let mut rows = Vec::new();
     let mut unhealthy = 0;
-    for s in &config.sources {
-        let st = store.state(&s.name)?;
+    let names = config
+        .sources
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(config.merges.iter().map(|m| m.name.as_str()));
+    for name in names {
+        let st = store.state(name)?;
         let h = st.health(now, config.store.stale_after).as_str();
         if h != "ok" {
             unhealthy += 1;
@@ -38,12 +43,7 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
             .collect();
         print_json(&json!({"ok": unhealthy == 0, "sources": v}))?;
     } else {
-        let width = config
-            .sources
-            .iter()
-            .map(|s| s.name.len())
-            .max()
-            .unwrap_or(0);
+        let width = name_width(&config);
         for (st, h) in &rows {
             let since = |d: Option<DateTime<Utc>>| d.map_or("-".to_string(), |d| d.to_rfc3339());
             let detail = match *h {
@@ -57,10 +57,19 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
                 "never run" => "never run".to_string(),
                 _ => format!("ok: last success {}", since(st.last_success)),
             };
-            println!(
-                "{:<width$}  {detail}; {} entries stored",
-                st.name, st.stored
-            );
+            let mut counts = Vec::new();
+            if let Some(n) = st.feed_entries {
+                counts.push(format!("{n} in the feed"));
+            }
+            if st.stored > 0 {
+                counts.push(format!("{} entries stored", st.stored));
+            }
+            let counts = if counts.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", counts.join(", "))
+            };
+            println!("{:<width$}  {detail}{counts}", st.name);
         }
     }
     Ok(if unhealthy == 0 {
