@@ -32,14 +32,19 @@ pub struct Options {
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
+    /// The listen address is taken or not ours.
     #[error("cannot listen on {addr}: {source}; is another server using the port?")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
+    /// The HTTP client could not be built.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// Signal handlers could not be installed.
     #[error("cannot set up signal handling: {0}")]
     Signals(#[source] std::io::Error),
 }

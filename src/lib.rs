@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! tagfeed: archive listing pages → RSS 2.0, Atom 1.0 and JSON Feed.
 //!
 //! The modules follow the data: [`config`] → [`source`] → [`extract`] → [`normalize`] →

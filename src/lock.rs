@@ -9,18 +9,25 @@ use std::time::{Duration, Instant};
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// Another run held the lock for longer than we wait.
     #[error(
         "another tagfeed run holds {path} ({holder}); waited {waited} s and gave up. Nothing was \
          done; the other run is updating the feeds (raise [fetch] lock_wait to wait longer)"
     )]
     Busy {
+        /// The lock file.
         path: PathBuf,
+        /// Who holds it, as the holder wrote it (pid and start time).
         holder: String,
+        /// Seconds we waited.
         waited: u64,
     },
+    /// The lock file could not be created or locked.
     #[error("cannot use the lock file {path}: {source}; check that its folder is writable")]
     Io {
+        /// The lock file.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },

@@ -16,7 +16,9 @@ use crate::normalize::{self, id};
 /// One input of a merge: entries newest first, and the feed they came from.
 #[derive(Debug, Clone)]
 pub struct Input {
+    /// The feed the entries come from.
     pub provenance: Provenance,
+    /// Its entries, newest first.
     pub entries: Vec<Entry>,
 }
 

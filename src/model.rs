@@ -37,6 +37,7 @@ pub struct Entry {
 /// The feed an entry was taken from, so a merged feed can say so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
+    /// Plain text.
     pub title: String,
     /// The origin feed's own URL.
     pub feed_url: Option<Url>,
@@ -67,6 +68,7 @@ impl Entry {
 pub struct Feed {
     /// Slug, used in file names and self links.
     pub name: String,
+    /// Plain text.
     pub title: String,
     /// One sentence for RSS `description` / Atom `subtitle` (RSS requires it).
     pub description: String,
@@ -74,6 +76,7 @@ pub struct Feed {
     pub home_page: Option<Url>,
     /// Atom requires an author; this names who publishes the listing.
     pub author: String,
+    /// Newest first, already cut to `max_items`.
     pub entries: Vec<Entry>,
 }
 
@@ -111,7 +114,9 @@ impl std::fmt::Display for Origin {
 /// A problem with part of a listing that did not stop the run. Reported, never swallowed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Warning {
+    /// The entry it is about, if any.
     pub origin: Option<Origin>,
+    /// What happened and what was done about it.
     pub message: String,
 }
 

@@ -14,7 +14,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WriteOutcome {
+    /// The file was replaced.
     Written,
+    /// The file already held these bytes and was left alone (mtime kept).
     Unchanged,
 }
 
@@ -22,8 +24,10 @@ pub enum WriteOutcome {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {path}: {source}; check that the output folder exists and is writable")]
 pub struct PublishError {
+    /// The file.
     pub path: PathBuf,
     #[source]
+    /// What the system said.
     pub source: std::io::Error,
 }
 

@@ -13,7 +13,9 @@ pub struct ConfigError {
     pub location: Option<(usize, usize)>,
     /// Dotted key path, e.g. `source[1].select.item`.
     pub key: String,
+    /// What is wrong.
     pub message: String,
+    /// What to write instead, when there is advice.
     pub help: Option<String>,
 }
 

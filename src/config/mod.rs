@@ -41,17 +41,24 @@ pub fn default_user_agent() -> String {
 /// A validated config.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// Where feeds are written and published.
     pub output: Output,
+    /// Where entries and run state are kept.
     pub store: StoreSettings,
+    /// How pages are fetched.
     pub fetch: FetchSettings,
+    /// When the daemon runs jobs.
     pub schedule: ScheduleSettings,
+    /// Listings, each one feed.
     pub sources: Vec<Source>,
+    /// Combined feeds.
     pub merges: Vec<Merge>,
 }
 
 /// `[schedule]`: when the daemon runs sources and merges that set no schedule of their own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleSettings {
+    /// The schedule of jobs that set none.
     pub default: Schedule,
     /// Share of the interval added at random to each wait.
     pub jitter: f64,
@@ -79,6 +86,7 @@ pub struct Output {
     pub dir: PathBuf,
     /// Public URL of that folder, ending with `/`. Self links and feed ids are built on it.
     pub base_url: Url,
+    /// Entries per feed unless a source or merge says otherwise.
     pub max_items: usize,
     /// Formats written for every feed, the first being the one OPML lists.
     pub formats: Vec<OutputFormat>,
@@ -89,6 +97,7 @@ pub struct Output {
 /// `[store]`: where entries and run state are kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreSettings {
+    /// The SQLite file.
     pub path: PathBuf,
     /// `tagfeed status` calls a source stale when its last success is older than this.
     pub stale_after: Duration,
@@ -97,9 +106,11 @@ pub struct StoreSettings {
 /// `[fetch]`: how politely and how patiently pages are fetched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchSettings {
+    /// Sent with every request; robots.txt rules are matched on its first word.
     pub user_agent: String,
     /// Whole request, headers to last body byte.
     pub timeout: Duration,
+    /// Time to establish a connection.
     pub connect_timeout: Duration,
     /// Bodies larger than this are refused without being read whole.
     pub max_body: u64,
@@ -170,24 +181,33 @@ pub struct Source {
     pub name: String,
     /// Feed title; `None` uses the listing's heading.
     pub title: Option<String>,
+    /// RSS description / Atom subtitle; a default is built from the title.
     pub description: Option<String>,
+    /// Atom author; defaults to the page's host.
     pub author: Option<String>,
+    /// Where the listing comes from.
     pub input: Input,
     /// The listing's public address: resolves relative links, and is the feed's home page.
     pub page_url: Option<Url>,
     /// `None`: guessed from the content.
     pub format: Option<Format>,
+    /// How dates without an offset or with an ambiguous order are read.
     pub rules: DateRules,
     /// Added to every entry; `None` means "the feed title".
     pub categories: Option<Vec<String>>,
+    /// Overrides `[output] max_items`.
     pub max_items: Option<usize>,
+    /// The selectors of an HTML listing.
     pub select: Option<Selectors>,
     /// Overrides `[fetch] user_agent`.
     pub user_agent: Option<String>,
     /// Overrides `[fetch] timeout`.
     pub timeout: Option<Duration>,
+    /// Whether robots.txt is obeyed (default true).
     pub respect_robots: bool,
+    /// How to walk older pages.
     pub pagination: Pagination,
+    /// How long stored entries are kept.
     pub retention: Retention,
     /// Which stored entries make it into the feed.
     pub filter: Filter,
@@ -198,15 +218,21 @@ pub struct Source {
 /// One `[[merge]]`: several tag sources and external feeds combined into one feed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Merge {
+    /// Slug, the feed's file name; unique among sources and merges.
     pub name: String,
+    /// Feed title.
     pub title: String,
+    /// RSS description / Atom subtitle; a default is built from the title.
     pub description: Option<String>,
+    /// Atom author; defaults to the page's host.
     pub author: Option<String>,
     /// Names of sources of this config.
     pub sources: Vec<String>,
     /// External feeds: URLs or files.
     pub feeds: Vec<Input>,
+    /// Overrides `[output] max_items`.
     pub max_items: Option<usize>,
+    /// Which merged entries make it into the feed.
     pub filter: Filter,
     /// Overrides `[schedule]` in the daemon (for its external feeds; its sources rebuild it too).
     pub schedule: Option<Schedule>,

@@ -20,12 +20,15 @@ const GENERATED: &str = "\u{0}tagfeed-generated";
 /// An external feed read into our model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedFeed {
+    /// The feed's title, for provenance.
     pub title: Option<String>,
     /// The site the feed belongs to.
     pub home: Option<Url>,
     /// Where the feed says it lives.
     pub self_url: Option<Url>,
+    /// Entries in feed order, de-duplicated.
     pub entries: Vec<Entry>,
+    /// Entries that were skipped or changed, and why.
     pub warnings: Vec<Warning>,
 }
 
@@ -35,7 +38,9 @@ pub struct ParsedFeed {
     "{what} is not a feed tagfeed can read ({why}); check that it serves RSS, Atom or JSON Feed"
 )]
 pub struct FeedError {
+    /// The feed: its URL or path.
     pub what: String,
+    /// The parser's message.
     pub why: String,
 }
 

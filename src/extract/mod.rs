@@ -69,18 +69,26 @@ impl Format {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RawSummary {
+    /// Plain-text paragraphs (text listings, attribute values).
     Text(Vec<String>),
+    /// An element's inner HTML.
     Html(String),
 }
 
 /// One entry as found on the page. Every field is optional; normalization reports what is missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RawEntry {
+    /// Where it is on the page.
     pub origin: Origin,
+    /// Title text.
     pub title: Option<String>,
+    /// The href as written (maybe relative).
     pub link: Option<String>,
+    /// The date as written.
     pub date: Option<String>,
+    /// The summary as found.
     pub summary: Option<RawSummary>,
+    /// Categories as written.
     pub categories: Vec<String>,
 }
 
@@ -109,7 +117,9 @@ pub struct Listing {
     pub canonical: Option<String>,
     /// The link to the next (older) page, when the source has a `next_page` selector.
     pub next_page: Option<String>,
+    /// Entries in page order.
     pub entries: Vec<RawEntry>,
+    /// Parts of the page that were not understood.
     pub warnings: Vec<Warning>,
 }
 
@@ -135,6 +145,7 @@ pub enum ExtractError {
         "the listing is HTML but the source has no [source.select] table; add one with at least \
          `item` (try `tagfeed preview FILE --item CSS` to find it)"
     )]
+    /// An HTML listing without `[source.select]`.
     NoSelectors,
 }
 

@@ -26,17 +26,22 @@ use robots::RobotsCache;
 /// One page to fetch.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
+    /// The page.
     pub url: &'a Url,
+    /// Sent as `User-Agent`, and matched against robots.txt.
     pub user_agent: &'a str,
+    /// For the whole request.
     pub timeout: Duration,
     /// Sent as `If-None-Match` / `If-Modified-Since`.
     pub validators: Option<&'a Validators>,
+    /// Whether to check robots.txt first.
     pub respect_robots: bool,
 }
 
 /// A fetched page.
 #[derive(Debug, Clone)]
 pub struct Page {
+    /// The body as sent (decompressed), not yet decoded.
     pub bytes: Vec<u8>,
     /// `charset` of the `Content-Type` header.
     pub charset: Option<String>,
@@ -51,43 +56,56 @@ pub struct Page {
 pub enum Response {
     /// 304: the page did not change since the validators were stored.
     NotModified,
+    /// A 2xx answer with its body.
     Page(Page),
 }
 
-/// Why a page could not be fetched. Every message names the URL and what to do.
+/// Why a page could not be fetched. Every message names the URL and what to do. Variants carry
+/// the URL asked for and what the server or network said; messages are for people, callers match
+/// on variants.
 #[derive(Debug, Clone, thiserror::Error)]
+#[allow(missing_docs)] // fields are the message's placeholders, named for what they hold
 pub enum FetchError {
+    /// robots.txt forbids the URL for our agent.
     #[error(
         "{url} is disallowed by robots.txt for the user agent {agent:?}; tagfeed does not fetch it \
          (set respect_robots = false for this source only if the site allows you)"
     )]
     Disallowed { url: Url, agent: String },
+    /// robots.txt could not be read, which RFC 9309 treats as "disallow all".
     #[error(
         "{robots} could not be read ({why}), so the whole site counts as disallowed (RFC 9309); \
          try again later, or set respect_robots = false if the site allows you"
     )]
     RobotsUnreachable { robots: Url, why: String },
+    /// An HTTP error status, with a hint on what it usually means.
     #[error("{url} answered HTTP {status}{hint}")]
     Status {
         url: Url,
         status: u16,
         hint: &'static str,
     },
+    /// 429/503 with a Retry-After longer than we wait.
     #[error(
         "{url} answered HTTP {status} and asks to come back in {secs} s, longer than \
          [fetch] max_retry_after; skipped this run"
     )]
     RetryLater { url: Url, status: u16, secs: u64 },
+    /// The body would exceed `max_body`.
     #[error("{url}: the body is larger than [fetch] max_body ({limit} bytes); refused")]
     TooLarge { url: Url, limit: u64 },
+    /// No complete answer in time.
     #[error(
         "{url}: no complete answer within {secs} s; raise `timeout` for this source if the site is slow"
     )]
     Timeout { url: Url, secs: u64 },
+    /// No connection (DNS, refused, TLS).
     #[error("{url}: cannot connect ({why}); check the address and the network")]
     Connect { url: Url, why: String },
+    /// A redirect loop or chain longer than 5.
     #[error("{url}: more than 5 redirects; check the source's url")]
     Redirects { url: Url },
+    /// Anything else the client reported (a broken body, a protocol error).
     #[error("{url}: {why}")]
     Other { url: Url, why: String },
 }

@@ -30,7 +30,9 @@ use super::date_words::{self, ZoneWord};
 /// of ambiguous numeric dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateRules {
+    /// The zone of times without an offset.
     pub timezone: Tz,
+    /// Read 10/09/2020 as 10 September.
     pub day_first: bool,
 }
 
@@ -46,22 +48,30 @@ impl Default for DateRules {
 /// Why a date string was refused; the message is shown to the user next to the string.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
+    /// Nothing to read.
     #[error("the date is empty")]
     Empty,
     #[error(
         "relative dates like this shift on every run; select an absolute date if the page has one"
     )]
+    /// "3 hours ago" and the like.
     Relative,
+    /// A word that is no month, weekday, zone or filler.
     #[error("unrecognized word {0:?}")]
     UnknownWord(String),
+    /// No year ("08/05 10:00").
     #[error("no year")]
     NoYear,
+    /// No month.
     #[error("no month")]
     NoMonth,
+    /// No day of the month ("October 2020").
     #[error("no day of the month")]
     NoDay,
+    /// Numbers that fit no date layout.
     #[error("numbers that do not form a date: {0}")]
     Ambiguous(String),
+    /// A day, time or offset that does not exist ("Oct. 32").
     #[error("{0}")]
     OutOfRange(String),
 }

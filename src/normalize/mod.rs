@@ -22,6 +22,7 @@ pub struct Context<'a> {
     pub source: &'a str,
     /// The listing's public address, to resolve relative links.
     pub page_url: Option<&'a Url>,
+    /// How to read the source's dates.
     pub rules: DateRules,
     /// Added to every entry's own categories.
     pub categories: &'a [String],
@@ -39,7 +40,9 @@ fn earliest_plausible() -> DateTime<Utc> {
 /// Normalized entries in listing order, with what went wrong along the way.
 #[derive(Debug, Clone, Default)]
 pub struct Normalized {
+    /// Entries in page order.
     pub entries: Vec<Entry>,
+    /// Entries skipped or changed, and why.
     pub warnings: Vec<Warning>,
     /// Entries that appeared more than once on the page and were folded into the first.
     pub duplicates: usize,

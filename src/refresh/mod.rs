@@ -33,21 +33,28 @@ pub use walk::{FeedRead, Walk, fetch_feed, next_page_url, walk};
 /// Why a source produced no feed. Its previously published files are left untouched.
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
+    /// The saved listing could not be read.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// The page could not be fetched.
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// The listing could not be read at all.
     #[error(transparent)]
     Extract(#[from] ExtractError),
+    /// An external feed could not be parsed.
     #[error(transparent)]
     Feed(#[from] FeedError),
     /// Nothing usable on the page: publishing would wipe the feed, so the run fails instead.
     #[error("{0}; the published feed is kept as it was")]
     Empty(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A feed file could not be written.
     #[error(transparent)]
     Publish(#[from] PublishError),
+    /// A bug: a task stopped unexpectedly.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -55,9 +62,13 @@ pub enum RefreshError {
 /// One page of a listing, read and normalized, with how it was read.
 #[derive(Debug, Clone)]
 pub struct Read {
+    /// Text or HTML, as configured or guessed.
     pub format: Format,
+    /// The charset the bytes were read with.
     pub encoding: &'static str,
+    /// What extraction found.
     pub listing: Listing,
+    /// What normalization made of it.
     pub normalized: Normalized,
 }
 
@@ -156,9 +167,11 @@ fn home_page(source: &Source, listing: Option<&Listing>) -> Option<Url> {
 /// A feed built from one loaded page, with what reading it reported.
 #[derive(Debug, Clone)]
 pub struct Built {
+    /// The feed, ready to render.
     pub feed: Feed,
     /// Entries on the page (before de-duplication and `max_items`).
     pub found: usize,
+    /// How the page was read.
     pub read: Read,
 }
 
@@ -204,6 +217,7 @@ fn empty_reason(source: &Source, read: &Read) -> String {
 /// What a refresh did with one source.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The source, feed or merge.
     pub name: String,
     /// The server answered 304: nothing was read.
     pub not_modified: bool,
@@ -217,16 +231,23 @@ pub struct Report {
     pub pruned: usize,
     /// Entries in the written feeds.
     pub entries: usize,
+    /// Entries that appeared more than once and were folded.
     pub duplicates: usize,
+    /// What was skipped or changed, and why.
     pub warnings: Vec<Warning>,
+    /// The files written or left alone.
     pub files: Vec<FileReport>,
 }
 
 /// One written (or unchanged) feed file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
+    /// The file's format.
     pub format: OutputFormat,
+    /// Where it is on disk.
     pub path: std::path::PathBuf,
+    /// Where it is published (under `base_url`).
     pub url: String,
+    /// Whether it changed.
     pub outcome: WriteOutcome,
 }

@@ -33,17 +33,22 @@ pub struct RunOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// A `[[source]]`.
     Source,
     /// An external feed read for a merge.
     Feed,
+    /// A `[[merge]]`.
     Merge,
 }
 
 /// How one source, feed or merge fared.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The source or merge name, or the external feed's URL or path.
     pub name: String,
+    /// What it is.
     pub kind: Kind,
+    /// What happened.
     pub result: Result<Report, RefreshError>,
 }
 

@@ -33,6 +33,7 @@ pub struct Known {
 pub struct Walk {
     /// Page 1 answered 304: nothing changed, nothing was read.
     pub not_modified: bool,
+    /// The pages read, newest first.
     pub pages: Vec<Read>,
     /// The URL and validators of page 1, to store once the source succeeded.
     pub validators: Option<(String, Validators)>,

@@ -18,8 +18,11 @@ pub const PROJECT_URL: &str = "https://github.com/tagfeed/tagfeed";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
+    /// RSS 2.0.
     Rss,
+    /// Atom 1.0.
     Atom,
+    /// JSON Feed 1.1.
     Json,
 }
 

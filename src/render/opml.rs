@@ -9,7 +9,9 @@ use url::Url;
 /// One feed in the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outline {
+    /// The feed's title.
     pub title: String,
+    /// One line about it.
     pub description: String,
     /// The feed's public URL.
     pub xml_url: Url,

@@ -20,21 +20,27 @@ use super::{Schedule, backoff, jitter};
 /// What a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
+    /// A source: refreshes it and rebuilds the merges it feeds.
     Source,
+    /// A merge: reads its external feeds and rebuilds it.
     Merge,
 }
 
 /// One scheduled job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
+    /// The source or merge name.
     pub name: String,
+    /// What running it means.
     pub kind: JobKind,
+    /// When it runs.
     pub schedule: Schedule,
 }
 
 /// The jobs and the scheduling policy; replaced as a whole on config reload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    /// Every job.
     pub jobs: Vec<Job>,
     /// Share of the interval added at random to each wait (0.1: up to 10 %).
     pub jitter: f64,
@@ -47,6 +53,7 @@ pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 
 /// Runs jobs for the scheduler.
 pub trait Runner: Send + Sync + 'static {
+    /// Starts one run of `job`; the error text is logged.
     fn run(&self, job: Job) -> JobFuture;
 }
 

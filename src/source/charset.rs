@@ -10,7 +10,9 @@ use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 /// Decoded text and the encoding it was read with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
+    /// The decoded text.
     pub text: String,
+    /// The encoding's name (WHATWG label).
     pub encoding: &'static str,
     /// Bytes that did not fit the encoding and became U+FFFD.
     pub had_errors: bool,

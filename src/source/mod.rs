@@ -9,6 +9,7 @@ use std::time::SystemTime;
 /// A listing as read, before decoding.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The raw bytes.
     pub bytes: Vec<u8>,
     /// The transport's declared charset (HTTP `Content-Type`), when there is one.
     pub charset: Option<String>,
@@ -21,11 +22,14 @@ pub struct Loaded {
 /// Why a listing could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// The file could not be read.
     #[error(
         "cannot read {path}: {source}; check the source's `path` (relative paths start at the config file's folder)"
     )]
     Read {
+        /// The listing file.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },

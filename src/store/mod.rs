@@ -19,19 +19,29 @@ pub use schema::VERSION as SCHEMA_VERSION;
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database file could not be opened or created.
     #[error(
         "cannot open the store {path}: {source}; check `[store] path` and that its folder is writable"
     )]
     Open {
+        /// The store file.
         path: PathBuf,
+        /// What went wrong.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The store comes from a newer tagfeed.
     #[error(
         "the store was written by a newer tagfeed (schema {found}, this one knows {supported}); \
          upgrade tagfeed or point `[store] path` elsewhere"
     )]
-    TooNew { found: i64, supported: i64 },
+    TooNew {
+        /// The store's schema version.
+        found: i64,
+        /// The newest this build knows.
+        supported: i64,
+    },
+    /// A query failed.
     #[error("store error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -48,15 +58,20 @@ pub struct Retention {
 /// What a merge did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct MergeStats {
+    /// Entries seen for the first time.
     pub new: usize,
+    /// Known entries whose title or summary changed.
     pub changed: usize,
+    /// Known entries as they were.
     pub unchanged: usize,
 }
 
 /// HTTP validators for a conditional GET.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Validators {
+    /// Sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// Sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
 }
 
@@ -70,13 +85,21 @@ impl Validators {
 /// A source's run history, for `tagfeed status` and for deciding when to back-fill.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct SourceState {
+    /// The source, merge or `feed:` key.
     pub name: String,
+    /// When it last succeeded.
     pub last_success: Option<DateTime<Utc>>,
+    /// When it last failed.
     pub last_failure: Option<DateTime<Utc>>,
+    /// Why it last failed.
     pub last_error: Option<String>,
+    /// The first failure of the current run of failures.
     pub failing_since: Option<DateTime<Utc>>,
+    /// Failures since the last success.
     pub consecutive_failures: u32,
+    /// Entries on the pages last read.
     pub last_item_count: Option<usize>,
+    /// Whether the archive's older pages were walked (then only page 1 is polled).
     pub backfilled: bool,
     /// The listing's heading (or external feed's title) as last read.
     pub heading: Option<String>,
@@ -97,7 +120,9 @@ pub struct ReadSummary<'a> {
     pub items: usize,
     /// Whether the archive's older pages were walked.
     pub backfilled: bool,
+    /// The listing's heading or feed's title.
     pub heading: Option<&'a str>,
+    /// The page the listing or feed belongs to.
     pub home: Option<&'a str>,
 }
 
@@ -105,11 +130,13 @@ pub struct ReadSummary<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Health {
+    /// The last run succeeded, recently enough.
     Ok,
     /// The last run failed.
     Failing,
     /// No success for longer than `[store] stale_after`.
     Stale,
+    /// No run yet.
     NeverRun,
 }
 
