@@ -127,11 +127,5 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
 
 /// Width of the name column: the longest source or merge name.
 fn name_width(config: &tagfeed::config::Config) -> usize {
-    config
-        .sources
-        .iter()
-        .map(|s| s.name.len())
-        .chain(config.merges.iter().map(|m| m.name.len()))
-        .max()
-        .unwrap_or(0)
+    config.feed_names().map(str::len).max().unwrap_or(0)
 }

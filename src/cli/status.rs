@@ -23,12 +23,7 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
     let now = Utc::now();
     let mut rows = Vec::new();
     let mut unhealthy = 0;
-    let names = config
-        .sources
-        .iter()
-        .map(|s| s.name.as_str())
-        .chain(config.merges.iter().map(|m| m.name.as_str()));
-    for name in names {
+    for name in config.feed_names() {
         let st = store.state(name)?;
         let h = st.health(now, config.store.stale_after).as_str();
         if h != "ok" {

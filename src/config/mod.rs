@@ -251,6 +251,14 @@ pub fn feed_key(input: &Input) -> String {
 }
 
 impl Config {
+    /// The names of every feed this config writes: sources, then merges.
+    pub fn feed_names(&self) -> impl Iterator<Item = &str> {
+        self.sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(self.merges.iter().map(|m| m.name.as_str()))
+    }
+
     /// Every external feed the merges read, once each, in config order.
     pub fn external_feeds(&self) -> Vec<&Input> {
         let mut out: Vec<&Input> = Vec::new();

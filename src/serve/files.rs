@@ -78,12 +78,7 @@ fn lookup(config: &Config, file: &str) -> Option<Served> {
     if file == OPML_FILE {
         return Some(served(None, "text/x-opml"));
     }
-    let names = config
-        .sources
-        .iter()
-        .map(|s| s.name.as_str())
-        .chain(config.merges.iter().map(|m| m.name.as_str()));
-    for name in names {
+    for name in config.feed_names() {
         for f in &config.output.formats {
             if f.file_name(name) == file {
                 return Some(served(Some(name), f.media_type()));
