@@ -244,6 +244,26 @@ mod tests {
     }
 
     #[test]
+    fn only_configured_files_with_cache_lifetimes_from_their_schedules() {
+        let config = crate::config::parse(
+            "[output]\nbase_url = \"https://f.org/\"\nformats = [\"rss\", \"json\"]\n\
+             [[source]]\nname = \"fast\"\npath = \"a\"\nevery = \"10m\"\n\
+             [[source]]\nname = \"hourly\"\npath = \"b\"\nschedule = \"0 * * * *\"\n\
+             [[merge]]\nname = \"both\"\nsources = [\"fast\", \"hourly\"]\nevery = \"1d\"\n",
+        )
+        .unwrap();
+        let age = |f: &str| lookup(&config, f).map(|s| s.max_age.as_secs());
+        assert_eq!(age("fast.rss.xml"), Some(300));
+        assert_eq!(age("hourly.json"), Some(1800));
+        assert_eq!(age("both.rss.xml"), Some(3600), "capped at an hour");
+        assert_eq!(age("feeds.opml"), Some(900), "the default schedule");
+        assert_eq!(age("fast.atom.xml"), None, "atom is not among the formats");
+        assert_eq!(age("../fast.rss.xml"), None);
+        let served = lookup(&config, "hourly.json").unwrap();
+        assert_eq!(served.media_type, "application/feed+json; charset=utf-8");
+    }
+
+    #[test]
     fn encodings_by_preference_and_q() {
         assert_eq!(
             negotiate(&headers(&[("accept-encoding", "gzip, deflate, br")])),
