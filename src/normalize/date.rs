@@ -226,7 +226,7 @@ fn tokenize(s: &str) -> Result<Vec<Token>, DateError> {
             if chars.get(i) == Some(&':') && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
                 let (m, _, next) = read_number(&chars, i + 1);
                 i = next;
-                n = n * 100 + m;
+                n = n.saturating_mul(100).saturating_add(m);
                 len = 4;
             }
             let (h, m) = if len <= 2 { (n, 0) } else { (n / 100, n % 100) };
@@ -313,7 +313,7 @@ fn parse_human(s: &str, rules: &DateRules) -> Result<DateTime<FixedOffset>, Date
             Token::Word(w) => word(&mut p, w)?,
             Token::Sep(_) => {}
             Token::Time(h, m, sec) => p.time = Some((*h, *m, *sec)),
-            Token::Offset(o) => p.offset = Some(p.offset.unwrap_or(0) + o),
+            Token::Offset(o) => p.offset = Some(p.offset.unwrap_or(0).saturating_add(*o)),
         }
         i += 1;
     }
@@ -448,7 +448,7 @@ fn assemble(mut p: Parts, rules: &DateRules) -> Result<DateTime<FixedOffset>, Da
             })
     };
     match (p.zone, p.offset) {
-        (Some(ZoneWord::Fixed(base)), off) => fixed(base + off.unwrap_or(0)),
+        (Some(ZoneWord::Fixed(base)), off) => fixed(base.saturating_add(off.unwrap_or(0))),
         (None, Some(off)) => fixed(off),
         (Some(ZoneWord::Named(tz)), None) => Ok(in_zone(naive, tz)),
         (Some(ZoneWord::Named(_)), Some(off)) => fixed(off),

@@ -131,3 +131,54 @@ fn date_lines_of_text_listings() {
         assert!(!looks_like_date(no, &r), "{no}");
     }
 }
+
+#[test]
+fn noise_never_panics() {
+    // Random mixes of the pieces dates are made of, plus odd characters.
+    let pieces = [
+        "Oct.",
+        "9",
+        ",",
+        "2020",
+        "10",
+        "/",
+        "-",
+        ".",
+        ":",
+        "14:30",
+        "pm",
+        "a.m.",
+        "+0500",
+        "-",
+        "GMT",
+        "ET",
+        "1er",
+        "août",
+        "年",
+        "月",
+        "日",
+        "99999999999999",
+        "0",
+        "31",
+        "T",
+        "Z",
+        " ",
+        "\u{0}",
+        "é",
+        "ago",
+        "h",
+        "+",
+        "−",
+        "25:99:99",
+        "9th",
+        "st",
+    ];
+    let rules = DateRules::default();
+    let mut rng = fastrand::Rng::with_seed(7);
+    for _ in 0..20_000 {
+        let n = rng.usize(1..8);
+        let s: String = (0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect();
+        let _ = parse(&s, &rules);
+        let _ = looks_like_date(&s, &rules);
+    }
+}
