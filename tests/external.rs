@@ -188,6 +188,24 @@ fn a_handful_of_feeds_exactly() {
             s("2014-05-26T03:13:00+00:00")
         )
     );
+    // xml:base on an element overrides the document's (W3C validator test case).
+    assert_eq!(
+        first("feedvalidator-atom-2-xml-base-elem-ne-doc.xml").1,
+        s("http://www.feedvalidator.org/2003/12/13/atom03")
+    );
+    // An entry dated in the future is undated, with a warning.
+    let future = read("feedvalidator-atom-3.3-updated-future.xml");
+    assert_eq!(future.entries[0].published, None);
+    assert!(
+        future.warnings[0].to_string().contains("is in the future"),
+        "{:?}",
+        future.warnings
+    );
+    // Escaped and CDATA ampersands come out as one "&".
+    assert_eq!(
+        first("feedvalidator-rss20-data-types-characterdata-recommendation-1.xml").0,
+        "AT&T"
+    );
     let lobsters = read("real-rss-funnel-lobste.rs.xml");
     assert_eq!(lobsters.entries.len(), 25);
     assert_eq!(lobsters.title.as_deref(), Some("Lobsters"));

@@ -148,6 +148,8 @@ fn a_failing_site_keeps_the_feed_and_the_store() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["sources"][0]["status"], "failing");
     assert_eq!(v["sources"][0]["state"]["consecutive_failures"], 1);
+    assert_eq!(v["sources"][0]["state"]["last_item_count"], 2);
+    assert!(v["sources"][0]["validators"].is_object(), "{v}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
+use tagfeed::config::Input;
 use tagfeed::store::Store;
 
 use super::{Exit, Global, load_config, name_width, print_json};
@@ -29,17 +30,22 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
         if h != "ok" {
             unhealthy += 1;
         }
-        rows.push((st, h));
+        // The HTTP validators a web source will send next time.
+        let validators = match config.source(name).map(|s| &s.input) {
+            Some(Input::Url(u)) => Some(store.validators(u.as_str())?),
+            _ => None,
+        };
+        rows.push((st, h, validators));
     }
     if a.json {
         let v: Vec<_> = rows
             .iter()
-            .map(|(st, h)| json!({"status": h, "state": st}))
+            .map(|(st, h, validators)| json!({"status": h, "state": st, "validators": validators}))
             .collect();
         print_json(&json!({"ok": unhealthy == 0, "sources": v}))?;
     } else {
         let width = name_width(&config);
-        for (st, h) in &rows {
+        for (st, h, _) in &rows {
             let since = |d: Option<DateTime<Utc>>| d.map_or("-".to_string(), |d| d.to_rfc3339());
             let detail = match *h {
                 "failing" => format!(
