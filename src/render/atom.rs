@@ -47,7 +47,7 @@ pub fn render(feed: &Feed, self_url: &Url) -> String {
     let bytes = doc
         .write_with_config(Vec::new(), config)
         .unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    super::profile_escapes(String::from_utf8(bytes).unwrap_or_default())
 }
 
 fn link(href: &Url, rel: &str, mime: &str) -> Link {

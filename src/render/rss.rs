@@ -30,7 +30,7 @@ pub fn render(feed: &Feed, self_url: &Url) -> String {
         .pretty_write_to(Vec::new(), b' ', 2)
         .unwrap_or_default();
     // quick-xml writes UTF-8 from our UTF-8 strings.
-    String::from_utf8(bytes).unwrap_or_default()
+    super::profile_escapes(String::from_utf8(bytes).unwrap_or_default())
 }
 
 fn item(e: &Entry, home: &Url) -> Item {
