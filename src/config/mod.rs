@@ -31,7 +31,7 @@ pub const DEFAULT_BACKFILL_PAGES: usize = 10;
 /// Default `[store] path`, relative to the config file.
 pub const DEFAULT_STORE: &str = "state/tagfeed.db";
 /// Where tagfeed says it comes from in its `User-Agent`.
-pub const PROJECT_URL: &str = "https://github.com/tagfeed/tagfeed";
+pub const PROJECT_URL: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// The default `User-Agent`: product, version and a URL where site owners can read about it.
 pub fn default_user_agent() -> String {

@@ -7,7 +7,8 @@ use atom_syndication::{
 use chrono::{DateTime, FixedOffset};
 use url::Url;
 
-use super::{PROJECT_URL, distinct_dates};
+use super::distinct_dates;
+use crate::config::PROJECT_URL;
 use crate::model::{Entry, Feed};
 
 /// Renders an Atom 1.0 document.

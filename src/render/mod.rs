@@ -11,9 +11,6 @@ use url::Url;
 
 use crate::model::{Entry, Feed};
 
-/// Where the project lives, for generator elements.
-pub const PROJECT_URL: &str = "https://github.com/tagfeed/tagfeed";
-
 /// The output formats tagfeed writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
