@@ -11,6 +11,10 @@ fn every_command_has_help() {
         vec!["run", "--help"],
         vec!["check", "--help"],
         vec!["preview", "--help"],
+        vec!["status", "--help"],
+        vec!["merge", "--help"],
+        vec!["daemon", "--help"],
+        vec!["serve", "--help"],
     ] {
         let out = tagfeed().args(&args).output().unwrap();
         let (stdout, _) = texts(&out);

@@ -54,13 +54,7 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
                         "{}: fetched from {u} at run time (try `tagfeed preview {u}`)",
                         s.name
                     );
-                    for f in &files {
-                        println!(
-                            "  {} <{}>",
-                            f["path"].as_str().unwrap_or_default(),
-                            f["url"].as_str().unwrap_or_default()
-                        );
-                    }
+                    print_files(&files);
                 }
                 out.push(json!({"name": s.name, "status": "not fetched", "url": u.as_str(), "files": files}));
                 continue;
@@ -84,13 +78,7 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
                         built.feed.entries.len(),
                         built.feed.title
                     );
-                    for f in &files {
-                        println!(
-                            "  {} <{}>",
-                            f["path"].as_str().unwrap_or_default(),
-                            f["url"].as_str().unwrap_or_default()
-                        );
-                    }
+                    print_files(&files);
                 }
                 out.push(json!({
                     "name": s.name, "status": "ok", "format": built.read.format,
@@ -114,4 +102,15 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::SourcesFailed
     })
+}
+
+/// The files a source will have, and where they are published.
+fn print_files(files: &[serde_json::Value]) {
+    for f in files {
+        println!(
+            "  {} <{}>",
+            f["path"].as_str().unwrap_or_default(),
+            f["url"].as_str().unwrap_or_default()
+        );
+    }
 }
