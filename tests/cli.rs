@@ -250,3 +250,39 @@ fn preview_uses_a_configured_source() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["entries"][4]["date"], "2020-09-30T00:00:00-04:00");
 }
+
+#[test]
+fn exit_codes_follow_the_kind_of_error() {
+    // A store that cannot be opened is not a config error: exit 1, and the message says why.
+    let dir = project(TEXT_SOURCE);
+    std::fs::create_dir(dir.path().join("config/not-a-db")).unwrap();
+    let toml = dir.path().join("config/tagfeed.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("[output]", "[store]\npath = \"not-a-db\"\n\n[output]"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["run"]);
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot open the store"), "{stderr}");
+    // An address already in use: exit 1 with the address named.
+    let dir = project(TEXT_SOURCE);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run_in(
+        dir.path(),
+        &["serve", "--no-schedule", "--listen", addr.as_str()],
+    );
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+    // Config errors stay 2.
+    std::fs::write(dir.path().join("config/tagfeed.toml"), "[output]\n").unwrap();
+    assert_eq!(run_in(dir.path(), &["run"]).status.code(), Some(2));
+    assert_eq!(run_in(dir.path(), &["status"]).status.code(), Some(2));
+}

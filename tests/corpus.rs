@@ -125,3 +125,47 @@ fn windows_1251_page_is_decoded_by_its_meta_charset() {
 fn defense_gov_custom_elements() {
     check("partnerships-html");
 }
+
+#[test]
+fn the_default_category_is_the_tag_term_not_the_page_title() {
+    // No source in sources.toml sets `categories` or `title`: every entry gets the listing's tag.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = corpus_config();
+    config.output.dir = dir.path().join("feeds");
+    config.store.path = dir.path().join("tagfeed.db");
+    crate::support::run_ok(&config);
+    let tags = |name: &str| -> Vec<String> {
+        let path = dir.path().join(format!("feeds/{name}.json"));
+        let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        v["items"][0]["tags"]
+            .as_array()
+            .map(|t| t.iter().map(|t| t.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    for (name, term, noise) in [
+        (
+            "wp-whizzy-category-raspberrypi",
+            "RaspberryPi",
+            "RaspberryPi – whizzy.org",
+        ),
+        ("partnerships-html", "Partnerships", "Tag: Partnerships"),
+        ("drupal-aegir-tagged-aegir", "Aegir", "Tagged \"Aegir\""),
+        (
+            "ghost-leons-tag-getting-started",
+            "Getting Started",
+            "Getting Started - Antony's blog",
+        ),
+        ("hfeed-adactio-links", "Links", "Adactio: Links"),
+        (
+            "jekyll-bruce30262-page2",
+            "Hacking Tube 2.0",
+            "Hacking Tube 2.0 - Page 2",
+        ),
+    ] {
+        let got = tags(name);
+        assert!(
+            got.iter().any(|t| t == term) && !got.iter().any(|t| t == noise),
+            "{name}: {got:?}"
+        );
+    }
+}

@@ -384,3 +384,28 @@ fn ad_hoc_merge_command() {
         "Example entry"
     );
 }
+
+#[test]
+fn merging_feeds_of_linkless_entries_keeps_every_entry() {
+    // The text listing's entries have no link of their own: in RSS and Atom they all point at the
+    // listing page. That shared link must not make them one article.
+    use crate::support::{TEXT_SOURCE, project};
+    let dir = project(TEXT_SOURCE);
+    assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(0));
+    let out = dir.path().join("merged.json");
+    let run = tagfeed()
+        .arg("merge")
+        .arg(dir.path().join("feeds/partnerships.rss.xml"))
+        .arg(dir.path().join("feeds/partnerships.atom.xml"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{:?}", texts(&run));
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 11, "each article once, none lost");
+    let mut titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    titles.dedup();
+    assert_eq!(titles.len(), 11);
+}

@@ -5,6 +5,7 @@ mod corpus;
 mod external;
 mod feeds;
 mod http;
+mod ids;
 mod merge;
 mod runs;
 mod seed;

@@ -261,3 +261,128 @@ fn opml_lists_every_feed() {
         ]
     );
 }
+
+/// The sample project: the text and HTML copies of the partnerships listing and their merge. As in
+/// config/tagfeed.toml, the HTML copy reads the date with its time of day.
+fn sample_merge() -> tempfile::TempDir {
+    use crate::support::{HTML_SOURCE, TEXT_SOURCE, project};
+    let html = HTML_SOURCE.replace("@publish-date-ap", "@publish-date-jss");
+    project(&format!(
+        "{TEXT_SOURCE}{html}\n[[merge]]\nname = \"all\"\nsources = [\"partnerships\", \"partnerships-html\"]\n"
+    ))
+}
+
+/// (id, link, published) of every entry of a written Atom feed.
+fn atom_entries(path: &std::path::Path) -> Vec<(String, String, String)> {
+    parse_feed(path)
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.id.clone(),
+                e.links.first().map(|l| l.href.clone()).unwrap_or_default(),
+                e.published.unwrap().to_rfc3339(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn merged_entries_take_the_richest_copy_of_each_field() {
+    let dir = sample_merge();
+    let out = crate::support::run_in(dir.path(), &["run", "-q"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{:?}",
+        crate::support::texts(&out)
+    );
+    let merged = atom_entries(&dir.path().join("feeds/all.atom.xml"));
+    let html = atom_entries(&dir.path().join("feeds/partnerships-html.atom.xml"));
+    assert_eq!(merged.len(), 11);
+    // The HTML copy has the article links and the times of day; the text copy only dates.
+    assert_eq!(merged, html);
+    assert!(
+        html.iter().all(|(_, link, _)| link.contains("/Article/")),
+        "{html:#?}"
+    );
+    let xml = std::fs::read_to_string(dir.path().join("feeds/all.atom.xml")).unwrap();
+    assert!(
+        xml.contains("<published>2020-10-09T10:07:00-04:00</published>")
+            && !xml.contains("T00:00:00-04:00"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_merged_entry_keeps_the_id_it_was_first_published_with() {
+    let dir = sample_merge();
+    // The HTML copy is broken at first: the merge has only the text copy's entries.
+    let html = dir.path().join("config/samples/partnerships.html");
+    let good = std::fs::read(&html).unwrap();
+    std::fs::write(&html, "<html><body>maintenance</body></html>").unwrap();
+    assert_eq!(
+        crate::support::run_in(dir.path(), &["run", "-q"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let first = atom_entries(&dir.path().join("feeds/all.atom.xml"));
+    assert_eq!(first.len(), 11);
+    assert!(first.iter().all(|(id, _, _)| id.starts_with("urn:uuid:")));
+    // The HTML copy comes back: links and times improve, the ids stay.
+    std::fs::write(&html, good).unwrap();
+    assert_eq!(
+        crate::support::run_in(dir.path(), &["run", "-q"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let later = atom_entries(&dir.path().join("feeds/all.atom.xml"));
+    let html = atom_entries(&dir.path().join("feeds/partnerships-html.atom.xml"));
+    let ids = |v: &[(String, String, String)]| v.iter().map(|e| e.0.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&later), ids(&first));
+    let rest = |v: &[(String, String, String)]| {
+        v.iter()
+            .map(|e| (e.1.clone(), e.2.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        rest(&later),
+        rest(&html),
+        "links and times of the HTML copy"
+    );
+}
+
+#[test]
+fn since_is_read_in_the_source_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    // 23:30 on Oct. 8 in New York is already Oct. 9 in UTC.
+    let page = tag_page(
+        "Late",
+        &[
+            ("on9", "Just after midnight", "2020-10-09T00:30:00-04:00"),
+            ("on8", "Late evening", "2020-10-08T23:30:00-04:00"),
+        ],
+    );
+    std::fs::write(dir.path().join("late.html"), page).unwrap();
+    std::fs::write(
+        dir.path().join("tagfeed.toml"),
+        format!(
+            "[output]\ndir = \"feeds\"\nbase_url = \"https://feeds.example.org/\"\n\
+             [[source]]\nname = \"late\"\npath = \"late.html\"\npage_url = \"{SITE}late/\"\n\
+             timezone = \"America/New_York\"\nsince = \"2020-10-09\"\n\
+             [source.select]\nitem = \"li.item\"\n"
+        ),
+    )
+    .unwrap();
+    let config = config::load(&dir.path().join("tagfeed.toml")).unwrap();
+    run_ok(&config);
+    let feed = parse_feed(&dir.path().join("feeds/late.atom.xml"));
+    let titles: Vec<String> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.clone().unwrap().content)
+        .collect();
+    assert_eq!(titles, ["Just after midnight"]);
+}

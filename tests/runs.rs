@@ -240,3 +240,101 @@ fn undated_entries_keep_their_date_and_edits_keep_their_id() {
     assert!(second.updated > old.updated, "the edit moved atom:updated");
     assert_eq!(feed.entries.len(), 2, "the edit did not add an entry");
 }
+
+#[test]
+fn backfill_walks_up_to_backfill_pages_whatever_page_one_holds() {
+    // Five pages of two entries each, then an empty page.
+    let server = Server::start(|req: &Req| {
+        if req.target == "/robots.txt" {
+            return Resp::status(404);
+        }
+        let n = page_number(&req.target);
+        let items = if n <= 5 {
+            page_items(n, 2, 28)
+        } else {
+            Vec::new()
+        };
+        Resp::html(render(&items))
+    });
+    let (dir, _) = project(
+        FAST,
+        &source(
+            "news",
+            &server.url("/news/"),
+            "page_param = \"Page\"\nbackfill_pages = 1",
+        ),
+    );
+    let run = |args: &[&str]| {
+        let out = run_in(dir.path(), &[&["-c", "tagfeed.toml", "run"], args].concat());
+        assert_eq!(out.status.code(), Some(0), "{:?}", texts(&out));
+        texts(&out).0
+    };
+    run(&[]);
+    assert_eq!(server.targets(), ["/news/"], "backfill_pages = 1");
+    // The user raises backfill_pages and asks for a back-fill: page 1 holds nothing new, and the
+    // walk still goes on to page 3.
+    let toml = dir.path().join("tagfeed.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("backfill_pages = 1", "backfill_pages = 3"),
+    )
+    .unwrap();
+    server.clear();
+    let stdout = run(&["--backfill"]);
+    assert_eq!(
+        server.targets(),
+        ["/news/", "/news/?Page=2", "/news/?Page=3"],
+        "{stdout}"
+    );
+    assert!(stdout.contains("6 found on 3 pages, 4 new"), "{stdout}");
+    // An ordinary run afterwards polls page 1 only.
+    server.clear();
+    run(&[]);
+    assert_eq!(server.targets(), ["/news/"]);
+}
+
+#[test]
+fn a_corrupt_stored_date_fails_the_source_and_keeps_its_feed() {
+    use crate::support::{TEXT_SOURCE, project as seed_project};
+    let dir = seed_project(TEXT_SOURCE);
+    assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(0));
+    let atom = dir.path().join("feeds/partnerships.atom.xml");
+    let published = std::fs::read(&atom).unwrap();
+    // An entry that is no longer on the listing, with its date damaged in the store.
+    let txt = dir.path().join("config/samples/partnerships.txt");
+    let seed = std::fs::read_to_string(&txt).unwrap();
+    let cut = seed
+        .find("March 27, 2020")
+        .expect("the last entry's date line");
+    std::fs::write(&txt, &seed[..cut]).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("config/state/tagfeed.db")).unwrap();
+    let id: String = db
+        .query_row(
+            "SELECT id FROM entries WHERE title LIKE 'European Command%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    db.execute(
+        "UPDATE entries SET published = 'not a date' WHERE id = ?1",
+        [&id],
+    )
+    .unwrap();
+    drop(db);
+    let out = run_in(dir.path(), &["run"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("error: partnerships:")
+            && stderr.contains(&id)
+            && stderr.contains("published")
+            && stderr.contains("not a date"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&atom).unwrap(),
+        published,
+        "no feed written from a corrupt store"
+    );
+}

@@ -46,8 +46,18 @@ impl Daemon {
         Daemon { child, addr, log }
     }
 
+    /// What the daemon logged so far, without colour codes.
     fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        let log = self.log.lock().unwrap().clone();
+        let mut out = String::with_capacity(log.len());
+        let mut rest = log.as_str();
+        while let Some(i) = rest.find('\u{1b}') {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            rest = rest.find('m').map_or("", |m| &rest[m + 1..]);
+        }
+        out.push_str(rest);
+        out
     }
 
     /// Sends SIGTERM and returns the exit code.
@@ -412,4 +422,40 @@ fn the_daemon_picks_up_new_entries_and_survives_a_broken_reload() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_merge_job_builds_from_the_store_without_fetching_its_sources() {
+    let site = Server::start(|req: &Req| {
+        if req.target == "/robots.txt" {
+            return Resp::status(404);
+        }
+        Resp::html(listing(&[("first", "2026-01-01")]))
+    });
+    // The source runs hourly, its merge every second.
+    let config = format!(
+        "[fetch]\nmin_delay = 0.01\n[schedule]\njitter = 0\n\n[[source]]\nname = \"site\"\nurl = \"{}\"\nevery = \"1h\"\n\
+         [source.select]\nitem = \"li.item\"\n\n[[merge]]\nname = \"both\"\nsources = [\"site\"]\nevery = \"1s\"\n",
+        site.url("/news/")
+    );
+    let dir = project(&config);
+    let d = Daemon::start(dir.path(), &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while d.log().matches("starting job=both").count() < 4 {
+        assert!(
+            Instant::now() < deadline,
+            "the merge did not run: {}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        site.targets(),
+        ["/news/"],
+        "only the source's own job fetched the listing"
+    );
+    let merged = get(&d.addr, "/both.atom.xml");
+    assert_eq!(merged.status, 200);
+    assert!(merged.text().contains("Article first"));
+    d.stop();
 }
