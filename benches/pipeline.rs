@@ -8,15 +8,17 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use tagfeed::config::{self, Config};
-use tagfeed::filter::Filter;
+use tagfeed::date::{self, DateRules};
 use tagfeed::merge;
-use tagfeed::model::{Entry, Feed, Provenance};
-use tagfeed::normalize::date::{self, DateRules};
-use tagfeed::refresh;
-use tagfeed::render::{self, OutputFormat};
-use tagfeed::source::{self, Loaded};
+use tagfeed::model::{Entry, Feed, OutputFormat, Provenance};
+use tagfeed::normalize::Ids;
+use tagfeed::pipeline;
+use tagfeed::render;
+use tagfeed::source::{self, Field, Format, Input, Loaded, Selectors, Source};
 use url::Url;
 
 /// Runs `f` repeatedly for about a second; returns the time per call.
@@ -37,11 +39,11 @@ fn now() -> DateTime<Utc> {
 fn listings(config: &Config) {
     println!("extract + normalize (one page, pure):");
     for s in &config.sources {
-        let config::Input::Path(p) = &s.input else {
+        let Input::Path(p) = &s.input else {
             continue;
         };
         let loaded = source::read_file(p).unwrap();
-        let per = time(|| refresh::read(s, &loaded, now()).unwrap());
+        let per = time(|| pipeline::read_page(s, &loaded, &mut Ids::default(), now(), 0).unwrap());
         let mb = loaded.bytes.len() as f64 / 1e6;
         println!(
             "  {:<34} {:>7.1} KB {:>8.2} ms {:>7.1} MB/s",
@@ -53,18 +55,16 @@ fn listings(config: &Config) {
     }
     if let Ok(page) = std::env::var("TAGFEED_BENCH_PAGE") {
         let bytes = std::fs::read(&page).unwrap();
-        let mut s = config::Source::new("big", config::Input::Path(page.clone().into()));
-        s.select = Some(tagfeed::extract::Selectors::with_item(
-            tagfeed::extract::Field::parse("article, li").unwrap(),
-        ));
-        s.format = Some(tagfeed::extract::Format::Html);
+        let mut s = Source::new("big", Input::Path(page.clone().into()));
+        s.select = Some(Selectors::with_item(Field::parse("article, li").unwrap()));
+        s.format = Some(Format::Html);
         let loaded = Loaded {
             bytes,
             charset: None,
             modified: None,
             url: None,
         };
-        let per = time(|| refresh::read(&s, &loaded, now()).unwrap());
+        let per = time(|| pipeline::read_page(&s, &loaded, &mut Ids::default(), now(), 0).unwrap());
         let mb = loaded.bytes.len() as f64 / 1e6;
         println!(
             "  {page}: {mb:.2} MB in {:.1} ms ({:.1} MB/s)",
@@ -133,7 +133,7 @@ fn merging_and_rendering() {
             })
             .collect::<Vec<_>>()
     };
-    let per = time(|| merge::merge(inputs(), &Filter::default(), 1000));
+    let per = time(|| merge::merge(inputs(), &HashMap::new()));
     println!(
         "merge: 10 inputs x 1000 entries in {:.1} ms",
         per.as_secs_f64() * 1e3
@@ -148,7 +148,7 @@ fn merging_and_rendering() {
     };
     let url = Url::parse("https://feeds.example.org/bench").unwrap();
     for f in OutputFormat::ALL {
-        let per = time(|| render::render(&feed, f, &url));
+        let per = time(|| render::render(&feed, f, &url).unwrap());
         println!(
             "render {f:?}: 1000 entries in {:.1} ms",
             per.as_secs_f64() * 1e3

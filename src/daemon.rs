@@ -1,6 +1,9 @@
 //! The long-running mode: the scheduler refreshing sources and merges on their schedules, the HTTP
 //! server serving the feed folder, or both; reloading the config on SIGHUP or when the file
 //! changes, and stopping cleanly on SIGTERM or SIGINT.
+//!
+//! The job table is made here ([`jobs`]): one job per source (refresh it, rebuild the merges it
+//! feeds) and one per merge (read its external feeds, rebuild it from the store).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,12 +12,38 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 
-use crate::config::{self, Config, FetchSettings};
-use crate::fetch::{ClientError, Fetcher};
+use crate::config::{self, Config};
+use crate::fetch::{ClientError, FetchSettings, Fetcher};
 use crate::refresh::{self, RunOptions};
-use crate::schedule::scheduler::{self, Job, JobFuture, Runner};
+use crate::schedule::Schedule;
+use crate::schedule::scheduler::{self, Job, JobError, JobFuture, Runner, Table};
 use crate::serve;
 use crate::store::Store;
+
+/// The daemon's jobs: every source and merge with its schedule (its own, else `[schedule]`).
+pub fn jobs(config: &Config) -> Table {
+    let job = |name: &str, schedule: &Option<Schedule>| Job {
+        name: name.to_string(),
+        schedule: schedule
+            .clone()
+            .unwrap_or_else(|| config.schedule.default.clone()),
+    };
+    Table {
+        jobs: config
+            .sources
+            .iter()
+            .map(|s| job(&s.name, &s.schedule))
+            .chain(config.merges.iter().map(|m| job(&m.name, &m.schedule)))
+            .collect(),
+        jitter: config.schedule.jitter,
+        max_backoff: config.schedule.max_backoff,
+    }
+}
+
+/// What failed in one job run.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.join("; "))]
+struct Failures(Vec<String>);
 
 /// What the daemon does.
 #[derive(Debug, Clone)]
@@ -71,11 +100,12 @@ impl Runner for JobRunner {
         let config = self.config.borrow().clone();
         let fetcher = self.fetcher(&config.fetch);
         Box::pin(async move {
-            let fetcher = fetcher.map_err(|e| e.to_string())?;
-            let mut store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+            let fetcher = fetcher?;
+            let mut store = Store::open(&config.store.path)?;
+            // A source's job refreshes it and the merges it feeds; a merge's job reads its external
+            // feeds and rebuilds from the store, never fetching its sources.
             let opts = RunOptions {
                 only: vec![job.name.clone()],
-                skip_merge_sources: true,
                 ..RunOptions::default()
             };
             let report = refresh::run(&config, &mut store, fetcher, &opts, |o| match &o.result {
@@ -93,7 +123,7 @@ impl Runner for JobRunner {
             if errors.is_empty() {
                 Ok(())
             } else {
-                Err(errors.join("; "))
+                Err(JobError::from(Failures(errors)))
             }
         })
     }
@@ -115,7 +145,7 @@ fn reload(
         Ok(new) => {
             if **config_tx.borrow() != new {
                 tracing::info!(config = %path.display(), "config reloaded");
-                let _ = table_tx.send(Arc::new(new.jobs()));
+                let _ = table_tx.send(Arc::new(jobs(&new)));
                 let _ = config_tx.send(Arc::new(new));
             }
         }
@@ -131,7 +161,7 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     use tokio::signal::unix::{SignalKind, signal};
     let grace = config.schedule.grace;
-    let (table_tx, table_rx) = watch::channel(Arc::new(config.jobs()));
+    let (table_tx, table_rx) = watch::channel(Arc::new(jobs(&config)));
     let (config_tx, config_rx) = watch::channel(Arc::new(config));
     let (stop_tx, stop_rx) = watch::channel(false);
 
@@ -205,4 +235,33 @@ pub async fn run(
         let _ = s.await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_job_per_source_and_merge_with_its_schedule() {
+        let c = config::parse(
+            "[output]\nbase_url = \"https://f.org/\"\n[schedule]\nevery = \"15m\"\n\
+             [[source]]\nname = \"a\"\npath = \"a\"\nschedule = \"*/5 * * * *\"\n\
+             [[merge]]\nname = \"m\"\nsources = [\"a\"]\n",
+        )
+        .unwrap();
+        let t = jobs(&c);
+        let got: Vec<(&str, &Schedule)> = t
+            .jobs
+            .iter()
+            .map(|j| (j.name.as_str(), &j.schedule))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", &Schedule::cron("*/5 * * * *").unwrap()),
+                ("m", &Schedule::every("15m").unwrap())
+            ]
+        );
+        assert_eq!(t.jitter, 0.1);
+    }
 }

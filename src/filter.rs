@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use regex::Regex;
 
 use crate::model::Entry;
-use crate::normalize::text::strip_tags;
+use crate::text::strip_tags;
 
 /// A compiled filter. The default keeps everything.
 #[derive(Debug, Clone, Default)]

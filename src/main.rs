@@ -1,4 +1,5 @@
-//! The `tagfeed` command. Exit codes: 0 all ok, 1 some source failed, 2 usage or config error.
+//! The `tagfeed` command. Exit codes: 0 all ok, 1 something failed, 2 usage or config error,
+//! 3 another run holds the lock; [`cli::exit_code`] maps errors to them.
 
 mod cli;
 
@@ -12,8 +13,8 @@ fn main() -> ExitCode {
     match cli::dispatch(args) {
         Ok(code) => code.into(),
         Err(e) => {
-            eprintln!("error: {e:#}");
-            cli::Exit::Usage.into()
+            eprintln!("error: {}", cli::message(&e));
+            cli::exit_code(&e).into()
         }
     }
 }

@@ -1,17 +1,23 @@
 //! Several feeds into one (pure): the same article reached through several tags or feeds appears
-//! once, with all their categories.
+//! once, with all their categories, built field by field from its richest copy.
 //!
 //! Two entries are the same article when they share an id, else a canonical link, else the same
-//! normalized title (lowercase, whitespace collapsed) published on the same day (in the offset
-//! each gives, so a date-only "Oct. 9, 2020" meets "2020-10-09T10:07:00-04:00"). The first input that has the article wins its fields;
-//! the merged entry gets the union of categories, the earliest first-seen date, and fields the first
-//! lacked (date, link, summary) from the others. Each entry says where it came from.
+//! title key published on the same day (in the offset each gives, so a date-only "Oct. 9, 2020"
+//! meets "2020-10-09T10:07:00-04:00"). A link that several entries of one input share (the
+//! listing page that linkless entries point at) is not an article's identity and is never matched
+//! on.
+//!
+//! The merged entry takes: the first own link of its copies (over a shared link or none), the
+//! first date with a time of day (over a date alone), the longest summary, the union of
+//! categories, the earliest first-seen date and the latest edit. Its title and origin come from the
+//! copy whose link it takes, else the first. Its id is fixed the first time it is merged and
+//! remembered (`aliases`: each copy's id → the merged id), so richer copies arriving later never
+//! change it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::filter::Filter;
-use crate::model::{Entry, Provenance};
-use crate::normalize::{self, id};
+use crate::model::{Entry, Provenance, has_time, title_key};
+use crate::normalize::{id, union_categories};
 
 /// One input of a merge: entries newest first, and the feed they came from.
 #[derive(Debug, Clone)]
@@ -22,71 +28,164 @@ pub struct Input {
     pub entries: Vec<Entry>,
 }
 
+/// Every article of the inputs once, and the ids given to articles merged for the first time.
+#[derive(Debug, Clone, Default)]
+pub struct Merged {
+    /// Merged entries, in the order the inputs first give them.
+    pub entries: Vec<Entry>,
+    /// New `(copy id, merged id)` pairs to remember.
+    pub new_aliases: Vec<(String, String)>,
+}
+
+/// A copy of an article in one input.
+struct Copy {
+    entry: Entry,
+    input: usize,
+    /// Whether its link is its own (not shared with other entries of its input).
+    own_link: bool,
+}
+
 /// The keys an entry is recognized by, strongest first.
-fn keys(e: &Entry) -> Vec<String> {
+fn keys(e: &Entry, own_link: bool) -> Vec<String> {
     let mut k = vec![format!("id {}", e.id)];
-    if let Some(l) = &e.link {
+    if let Some(l) = e.link.as_ref().filter(|_| own_link) {
         k.push(format!("link {}", id::canonical(l)));
     }
     if let Some(d) = e.published {
         // The day as published: one source may give "Oct. 9, 2020", another 10:07 that day.
-        let title: Vec<&str> = e.title.split_whitespace().collect();
-        k.push(format!(
-            "title {} {}",
-            title.join(" ").to_lowercase(),
-            d.date_naive()
-        ));
+        k.push(format!("title {} {}", title_key(&e.title), d.date_naive()));
     }
     k
 }
 
-/// Merges `inputs` (in order of preference), filters, and keeps the newest `max_items`.
-pub fn merge(inputs: Vec<Input>, filter: &Filter, max_items: usize) -> Vec<Entry> {
-    let mut out: Vec<Entry> = Vec::new();
+/// Links that several entries of `entries` share.
+fn shared_links(entries: &[Entry]) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    let mut shared = HashSet::new();
+    for l in entries.iter().filter_map(|e| e.link.as_ref()) {
+        let c = id::canonical(l).to_string();
+        if !seen.insert(c.clone()) {
+            shared.insert(c);
+        }
+    }
+    shared
+}
+
+/// Merges `inputs` (in order of preference). `aliases` are the ids this merge gave before.
+pub fn merge(inputs: Vec<Input>, aliases: &HashMap<String, String>) -> Merged {
+    let mut groups: Vec<Vec<Copy>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for input in inputs {
-        for mut e in input.entries {
-            let keys = keys(&e);
-            let i = match keys.iter().find_map(|k| index.get(k).copied()) {
-                Some(i) => {
-                    fold(&mut out[i], e);
-                    i
-                }
+    let mut provenance = Vec::with_capacity(inputs.len());
+    for (n, input) in inputs.into_iter().enumerate() {
+        let shared = shared_links(&input.entries);
+        provenance.push(input.provenance);
+        for entry in input.entries {
+            let own_link = entry
+                .link
+                .as_ref()
+                .is_some_and(|l| !shared.contains(id::canonical(l).as_str()));
+            let keys = keys(&entry, own_link);
+            let g = match keys.iter().find_map(|k| index.get(k).copied()) {
+                Some(g) => g,
                 None => {
-                    e.via.get_or_insert_with(|| input.provenance.clone());
-                    out.push(e);
-                    out.len() - 1
+                    groups.push(Vec::new());
+                    groups.len() - 1
                 }
             };
+            groups[g].push(Copy {
+                entry,
+                input: n,
+                own_link,
+            });
             // Every key of every copy now leads to the merged entry.
             for k in keys {
-                index.entry(k).or_insert(i);
+                index.entry(k).or_insert(g);
             }
         }
     }
-    normalize::newest_first(filter.apply(out), max_items)
+    let mut out = Merged::default();
+    let mut used = HashSet::new();
+    for copies in groups {
+        let (mut entry, origin) = combine(&copies);
+        entry.id = merged_id(&copies, aliases, &mut used, &mut out.new_aliases);
+        entry.via = Some(provenance[origin].clone());
+        out.entries.push(entry);
+    }
+    out
 }
 
-fn fold(kept: &mut Entry, other: Entry) {
-    kept.categories = normalize::union_categories(&kept.categories, &other.categories);
-    kept.first_seen = kept.first_seen.min(other.first_seen);
-    if kept.published.is_none() {
-        kept.published = other.published;
+/// One entry from its copies, field by field; and which input it is said to come from.
+fn combine(copies: &[Copy]) -> (Entry, usize) {
+    let primary = copies
+        .iter()
+        .find(|c| c.own_link)
+        .or_else(|| copies.iter().find(|c| c.entry.link.is_some()))
+        .unwrap_or(&copies[0]);
+    let dated = || copies.iter().filter_map(|c| c.entry.published);
+    let mut entry = primary.entry.clone();
+    entry.published = dated().find(has_time).or_else(|| dated().next());
+    entry.summary = copies
+        .iter()
+        .filter_map(|c| c.entry.summary.as_ref())
+        .fold(None::<&String>, |best, s| match best {
+            Some(b) if b.len() >= s.len() => Some(b),
+            _ => Some(s),
+        })
+        .cloned();
+    entry.categories = copies.iter().fold(Vec::new(), |acc, c| {
+        union_categories(&acc, &c.entry.categories)
+    });
+    for c in copies {
+        entry.first_seen = entry.first_seen.min(c.entry.first_seen);
+        entry.updated = entry.updated.max(c.entry.updated);
     }
-    if kept.link.is_none() {
-        kept.link = other.link;
+    (entry, primary.input)
+}
+
+/// The merged entry's id: the one it was given before (through any copy), else the id of the
+/// copy whose link it takes, else the first copy's; never one another entry already has.
+fn merged_id(
+    copies: &[Copy],
+    aliases: &HashMap<String, String>,
+    used: &mut HashSet<String>,
+    new_aliases: &mut Vec<(String, String)>,
+) -> String {
+    let primary = copies
+        .iter()
+        .position(|c| c.own_link)
+        .or_else(|| copies.iter().position(|c| c.entry.link.is_some()))
+        .unwrap_or(0);
+    let remembered = copies.iter().filter_map(|c| aliases.get(&c.entry.id));
+    let own = std::iter::once(&copies[primary].entry.id).chain(copies.iter().map(|c| &c.entry.id));
+    let id = remembered
+        .chain(own)
+        .find(|id| !used.contains(*id))
+        .cloned()
+        .unwrap_or_else(|| {
+            let e = &copies[primary].entry;
+            id::hashed("merge", &e.title, e.published)
+        });
+    used.insert(id.clone());
+    for c in copies {
+        if !aliases.contains_key(&c.entry.id) {
+            new_aliases.push((c.entry.id.clone(), id.clone()));
+        }
     }
-    if kept.summary.is_none() {
-        kept.summary = other.summary;
-    }
-    kept.updated = kept.updated.max(other.updated);
+    id
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::Filter;
+    use crate::normalize::newest_first;
     use chrono::DateTime;
     use url::Url;
+
+    /// What a merged feed shows: merged, filtered, newest first, cut.
+    fn merged_feed(inputs: Vec<Input>, filter: &Filter, max: usize) -> Vec<Entry> {
+        newest_first(filter.apply(merge(inputs, &HashMap::new()).entries), max)
+    }
 
     fn entry(id: &str, title: &str, link: Option<&str>, date: &str, cats: &[&str]) -> Entry {
         let d = DateTime::parse_from_rfc3339(date).unwrap();
@@ -125,7 +224,7 @@ mod tests {
                 &[cat],
             )
         };
-        let merged = merge(
+        let merged = merged_feed(
             vec![
                 input(
                     "Partnerships",
@@ -216,7 +315,7 @@ mod tests {
             "2020-01-05T00:00:00Z",
             &["e"],
         );
-        let merged = merge(
+        let merged = merged_feed(
             vec![input("1", vec![a, c]), input("2", vec![b, d, e])],
             &Filter::default(),
             10,
@@ -237,7 +336,7 @@ mod tests {
             include: vec![regex::Regex::new("(?i)nato").unwrap()],
             ..Filter::default()
         };
-        let merged = merge(
+        let merged = merged_feed(
             vec![
                 input(
                     "1",
@@ -257,5 +356,72 @@ mod tests {
         );
         let ids: Vec<&str> = merged.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(ids, ["2", "1"]);
+    }
+
+    #[test]
+    fn the_richest_copy_of_each_field_and_a_fixed_id() {
+        // The text copy: no link, a date alone, a short summary; the HTML copy: all three better.
+        let mut text = entry(
+            "urn:uuid:t",
+            "Article",
+            None,
+            "2020-10-09T00:00:00-04:00",
+            &["T"],
+        );
+        text.summary = Some("Short.".into());
+        let mut html = entry(
+            "https://e.org/a",
+            "Article",
+            Some("https://e.org/a"),
+            "2020-10-09T10:07:00-04:00",
+            &["H"],
+        );
+        html.summary = Some("The longer summary.".into());
+        let both = || {
+            vec![
+                input("text", vec![text.clone()]),
+                input("html", vec![html.clone()]),
+            ]
+        };
+        let m = merge(both(), &HashMap::new());
+        let e = &m.entries[0];
+        assert_eq!(
+            e.id, "https://e.org/a",
+            "the id of the copy whose link it takes"
+        );
+        assert_eq!(e.link, html.link);
+        assert_eq!(e.published, html.published);
+        assert_eq!(e.summary, html.summary);
+        assert_eq!(e.categories, ["T", "H"]);
+        assert_eq!(e.via.as_ref().unwrap().title, "html");
+        assert_eq!(m.new_aliases.len(), 2);
+        // First merged when only the text copy existed: that id stays.
+        let first = merge(vec![input("text", vec![text.clone()])], &HashMap::new());
+        assert_eq!(first.entries[0].id, "urn:uuid:t");
+        let aliases: HashMap<String, String> = first.new_aliases.into_iter().collect();
+        let later = merge(both(), &aliases);
+        assert_eq!(later.entries[0].id, "urn:uuid:t");
+        assert_eq!(later.entries[0].link, html.link);
+        assert_eq!(
+            later.new_aliases,
+            [("https://e.org/a".to_string(), "urn:uuid:t".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_link_shared_within_one_input_is_no_identity() {
+        // Linkless entries written out as RSS point at the listing page.
+        let home = Some("https://e.org/tag/x/");
+        let rss = vec![
+            entry("urn:uuid:1", "One", home, "2020-01-02T00:00:00Z", &[]),
+            entry("urn:uuid:2", "Two", home, "2020-01-01T00:00:00Z", &[]),
+        ];
+        let atom = rss.clone();
+        let m = merge(
+            vec![input("rss", rss), input("atom", atom)],
+            &HashMap::new(),
+        );
+        let titles: Vec<&str> = m.entries.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(titles, ["One", "Two"]);
     }
 }

@@ -1,4 +1,5 @@
-//! Writing feed files: atomically, and only when the bytes changed.
+//! Writing feed files: every format rendered first, then each file written atomically, and only
+//! when its bytes changed.
 //!
 //! A reader polling a feed, or a web server computing an ETag from mtime and size, must never see
 //! half a file or a new mtime for the same content. So: compare with what is on disk, write a temp
@@ -10,6 +11,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::config::Output;
+use crate::model::{Feed, OutputFormat};
+use crate::render::{self, RenderError};
+
 /// What happened to one output file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,20 +25,64 @@ pub enum WriteOutcome {
     Unchanged,
 }
 
-/// Why a file could not be written.
+/// Why a feed was not published. Nothing of it was written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}; check that the output folder exists and is writable")]
-pub struct PublishError {
-    /// The file.
+pub enum PublishError {
+    /// A format could not be rendered.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}; check that the output folder exists and is writable")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        #[source]
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+/// One written (or unchanged) feed file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The file's format.
+    pub format: OutputFormat,
+    /// Where it is on disk.
     pub path: PathBuf,
-    #[source]
-    /// What the system said.
-    pub source: std::io::Error,
+    /// Where it is published (under `base_url`).
+    pub url: String,
+    /// Whether it changed.
+    pub outcome: WriteOutcome,
+}
+
+/// Renders `feed` in every configured format, then writes each file that changed. Nothing is
+/// written unless every format rendered, so a feed never ends up half-updated.
+pub fn feed(output: &Output, feed: &Feed) -> Result<Vec<FileReport>, PublishError> {
+    let rendered = output
+        .files(&feed.name)
+        .filter_map(|f| f.format.map(|format| (format, f)))
+        .map(|(format, f)| {
+            let body = render::render(feed, format, &f.url)?;
+            Ok((format, f, body))
+        })
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    rendered
+        .into_iter()
+        .map(|(format, f, body)| {
+            let outcome = write_if_changed(&f.path, body.as_bytes())?;
+            Ok(FileReport {
+                format,
+                path: f.path,
+                url: f.url.to_string(),
+                outcome,
+            })
+        })
+        .collect()
 }
 
 /// Replaces `path` with `bytes` atomically unless it already holds exactly these bytes.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<WriteOutcome, PublishError> {
-    let err = |source| PublishError {
+    let err = |source| PublishError::Write {
         path: path.to_path_buf(),
         source,
     };

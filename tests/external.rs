@@ -4,14 +4,21 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use tagfeed::extract::feed;
-use tagfeed::filter::Filter;
 use tagfeed::merge;
-use tagfeed::model::{Feed, Provenance};
-use tagfeed::render::{self, OutputFormat};
+use tagfeed::model::{Feed, OutputFormat, Provenance};
+use tagfeed::normalize::Ids;
+use tagfeed::pipeline::{self, FeedRead, PipelineError};
+use tagfeed::render;
 use url::Url;
+
+/// Reads a feed file the way a merge does.
+fn read(bytes: &[u8], name: &str) -> Result<FeedRead, PipelineError> {
+    pipeline::read_feed(bytes, name, None, &mut Ids::default(), now())
+}
 
 use crate::merge::{parse_feed, tags_project};
 use crate::server::{Req, Resp, Server};
@@ -46,12 +53,12 @@ fn corpus_feeds_merge_without_panic_and_errors_are_clear() {
     let mut inputs = Vec::new();
     let mut failed = Vec::new();
     for (name, bytes) in &files {
-        let result = catch_unwind(AssertUnwindSafe(|| feed::parse(bytes, name, None, now())))
+        let result = catch_unwind(AssertUnwindSafe(|| read(bytes, name)))
             .unwrap_or_else(|_| panic!("{name}: the adapter panicked"));
         match result {
             Ok(parsed) => {
                 let mut ids = std::collections::HashSet::new();
-                for e in &parsed.entries {
+                for e in &parsed.normalized.entries {
                     assert!(!e.title.trim().is_empty(), "{name}: empty title");
                     assert!(ids.insert(e.id.clone()), "{name}: duplicate id {}", e.id);
                     assert!(
@@ -74,7 +81,7 @@ fn corpus_feeds_merge_without_panic_and_errors_are_clear() {
                         feed_url: None,
                         home: None,
                     },
-                    entries: parsed.entries,
+                    entries: parsed.normalized.entries,
                 });
             }
             Err(e) => {
@@ -106,7 +113,7 @@ fn corpus_feeds_merge_without_panic_and_errors_are_clear() {
     );
     // Everything merged renders in all three formats and reads back.
     let total: usize = inputs.iter().map(|i| i.entries.len()).sum();
-    let entries = merge::merge(inputs, &Filter::default(), 1000);
+    let entries = merge::merge(inputs, &HashMap::new()).entries;
     assert!(
         entries.len() > 60 && entries.len() <= total,
         "{} of {total}",
@@ -122,7 +129,7 @@ fn corpus_feeds_merge_without_panic_and_errors_are_clear() {
     };
     let url = Url::parse("https://feeds.example.org/all").unwrap();
     for f in OutputFormat::ALL {
-        let body = render::render(&feed, f, &url);
+        let body = render::render(&feed, f, &url).unwrap();
         let back = feed_rs::parser::parse(body.as_bytes()).unwrap_or_else(|e| panic!("{f:?}: {e}"));
         assert_eq!(back.entries.len(), feed.entries.len(), "{f:?}");
     }
@@ -130,13 +137,13 @@ fn corpus_feeds_merge_without_panic_and_errors_are_clear() {
 
 #[test]
 fn a_handful_of_feeds_exactly() {
-    let read = |name: &str| {
+    let file = |name: &str| {
         let bytes = std::fs::read(fixture(&format!("feeds/{name}"))).unwrap();
-        feed::parse(&bytes, name, None, now()).unwrap()
+        read(&bytes, name).unwrap()
     };
     let first = |name: &str| {
-        let f = read(name);
-        let e = f.entries[0].clone();
+        let f = file(name);
+        let e = f.normalized.entries[0].clone();
         (
             e.title,
             e.link.map(|l| l.to_string()),
@@ -194,21 +201,23 @@ fn a_handful_of_feeds_exactly() {
         s("http://www.feedvalidator.org/2003/12/13/atom03")
     );
     // An entry dated in the future is undated, with a warning.
-    let future = read("feedvalidator-atom-3.3-updated-future.xml");
-    assert_eq!(future.entries[0].published, None);
+    let future = file("feedvalidator-atom-3.3-updated-future.xml");
+    assert_eq!(future.normalized.entries[0].published, None);
     assert!(
-        future.warnings[0].to_string().contains("is in the future"),
+        future.normalized.warnings[0]
+            .to_string()
+            .contains("is in the future"),
         "{:?}",
-        future.warnings
+        future.normalized.warnings
     );
     // Escaped and CDATA ampersands come out as one "&".
     assert_eq!(
         first("feedvalidator-rss20-data-types-characterdata-recommendation-1.xml").0,
         "AT&T"
     );
-    let lobsters = read("real-rss-funnel-lobste.rs.xml");
-    assert_eq!(lobsters.entries.len(), 25);
-    assert_eq!(lobsters.title.as_deref(), Some("Lobsters"));
+    let lobsters = file("real-rss-funnel-lobste.rs.xml");
+    assert_eq!(lobsters.normalized.entries.len(), 25);
+    assert_eq!(lobsters.listing.heading.as_deref(), Some("Lobsters"));
 }
 
 #[test]

@@ -5,11 +5,11 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use feed_rs::model::Feed as ParsedFeed;
-use tagfeed::config::{self, Config, Input};
+use tagfeed::config::{self, Config};
 use tagfeed::model::Feed;
+use tagfeed::pipeline;
 use tagfeed::publish::WriteOutcome;
-use tagfeed::refresh;
-use tagfeed::source;
+use tagfeed::source::{self, Input};
 
 use crate::support::{HTML_SOURCE, TEXT_SOURCE, project, run_ok};
 
@@ -23,7 +23,9 @@ fn built(config: &Config, name: &str) -> Feed {
         unreachable!()
     };
     let loaded = source::read_file(path).unwrap();
-    refresh::build(config, s, &loaded, Utc::now()).unwrap().feed
+    pipeline::build(config, s, &loaded, Utc::now())
+        .unwrap()
+        .feed
 }
 
 fn parse(path: &std::path::Path) -> (String, ParsedFeed) {
@@ -105,7 +107,10 @@ fn rss_and_atom_read_back_field_by_field() {
             .find(|l| l.rel.as_deref() == Some("self"))
             .unwrap();
         assert_eq!(self_link.href, atom.id);
-        assert_eq!(atom.updated.unwrap(), model.updated().with_timezone(&Utc));
+        assert_eq!(
+            atom.updated.unwrap(),
+            model.updated().unwrap().with_timezone(&Utc)
+        );
         for d in elements(&xml, "updated")
             .into_iter()
             .chain(elements(&xml, "published"))

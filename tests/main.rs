@@ -6,6 +6,7 @@ mod external;
 mod feeds;
 mod http;
 mod ids;
+mod layers;
 mod merge;
 mod runs;
 mod seed;

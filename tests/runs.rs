@@ -72,7 +72,7 @@ fn backfill_then_poll_page_one_keeping_what_fell_off() {
     assert_eq!(titles[..3], ["Article b1", "Article b0", "Article a0"]);
     assert_eq!(titles.last().unwrap(), "Article a8");
 
-    // --backfill walks again, and stops at the first page with nothing new.
+    // --backfill walks the archive again, whatever page 1 holds, up to the empty page.
     server.clear();
     run_with(
         &config,
@@ -81,7 +81,16 @@ fn backfill_then_poll_page_one_keeping_what_fell_off() {
             ..RunOptions::default()
         },
     );
-    assert_eq!(server.targets(), ["/news/"]);
+    assert_eq!(
+        server.targets(),
+        [
+            "/news/",
+            "/news/?Page=2",
+            "/news/?Page=3",
+            "/news/?Page=4",
+            "/news/?Page=5"
+        ]
+    );
 }
 
 #[test]

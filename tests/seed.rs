@@ -1,7 +1,7 @@
 //! The seed listing (defense.gov "Tag: Partnerships"), as text and as HTML.
 
 use tagfeed::config;
-use tagfeed::extract::Format;
+use tagfeed::source::Format;
 
 use crate::support::{fixture, read_source, titles};
 

@@ -5,12 +5,14 @@ use std::process::{Command, Output};
 
 use std::sync::Arc;
 
-use tagfeed::config::{self, Config, Input};
+use tagfeed::config::{self, Config};
 use tagfeed::fetch::Fetcher;
 use tagfeed::model::Entry;
+use tagfeed::normalize::Ids;
+use tagfeed::pipeline::{self, Read};
 use tagfeed::refresh;
 use tagfeed::refresh::{Outcome, Report, RunOptions};
-use tagfeed::source;
+use tagfeed::source::{self, Input};
 use tagfeed::store::Store;
 
 /// A file under tests/fixtures/.
@@ -83,7 +85,7 @@ summary = "@article-summary"
 "#;
 
 /// Reads one source of a config the way `tagfeed run` does, returning entries in page order.
-pub fn read_source(config: &Config, name: &str) -> refresh::Read {
+pub fn read_source(config: &Config, name: &str) -> Read {
     let s = config
         .source(name)
         .unwrap_or_else(|| panic!("no source {name}"));
@@ -91,7 +93,8 @@ pub fn read_source(config: &Config, name: &str) -> refresh::Read {
         panic!("{name} is not a file source")
     };
     let loaded = source::read_file(path).unwrap();
-    refresh::read(s, &loaded, "2026-11-28T12:00:00Z".parse().unwrap()).unwrap()
+    let now = "2026-11-28T12:00:00Z".parse().unwrap();
+    pipeline::read_page(s, &loaded, &mut Ids::default(), now, 0).unwrap()
 }
 
 /// Loads tests/fixtures/listings/sources.toml.

@@ -4,10 +4,9 @@ use std::time::SystemTime;
 
 use clap::Args;
 use serde_json::json;
-use tagfeed::config::Input;
-use tagfeed::refresh;
-use tagfeed::render::OutputFormat;
-use tagfeed::source;
+use tagfeed::config::{Config, FeedFile};
+use tagfeed::pipeline::{self, PipelineError};
+use tagfeed::source::{self, Input};
 
 use super::{Exit, Global, load_config, print_json, print_warnings};
 
@@ -19,37 +18,27 @@ pub struct CheckArgs {
 }
 
 pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
-    let config = match load_config(g) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let config = load_config(g)?;
     let now = SystemTime::now();
     let mut failed = 0;
     let mut out = Vec::new();
-    if !a.json && !g.quiet {
+    let human = !a.json && !g.quiet;
+    if human {
         println!(
-            "{}: valid, {} source(s), feeds go to {} ({})",
+            "{}: valid, {} source(s), {} merge(s), feeds go to {} ({})",
             g.config.display(),
             config.sources.len(),
+            config.merges.len(),
             config.output.dir.display(),
             config.output.base_url
         );
     }
     for s in &config.sources {
-        let files: Vec<_> = OutputFormat::ALL
-            .iter()
-            .map(|f| {
-                json!({
-                    "format": f,
-                    "path": config.output.dir.join(f.file_name(&s.name)),
-                    "url": f.self_url(&config.output.base_url, &s.name).as_str(),
-                })
-            })
-            .collect();
+        let files = files_json(config.output.files(&s.name));
         let path = match &s.input {
             Input::Path(p) => p,
             Input::Url(u) => {
-                if !a.json && !g.quiet {
+                if human {
                     println!(
                         "{}: fetched from {u} at run time (try `tagfeed preview {u}`)",
                         s.name
@@ -60,31 +49,35 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
                 continue;
             }
         };
-        let result = source::read_file(path)
-            .map_err(refresh::RefreshError::from)
-            .and_then(|loaded| refresh::build(&config, s, &loaded, now.into()));
-        match result {
+        let built = source::read_file(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|loaded| {
+                pipeline::build(&config, s, &loaded, now.into())
+                    .map_err(|e: PipelineError| e.into())
+            });
+        match built {
             Ok(built) => {
+                let read = &built.read;
                 if !a.json {
-                    print_warnings(g, &s.name, &built.read.normalized.warnings);
+                    print_warnings(g, &s.name, &read.normalized.warnings);
                 }
-                if !a.json && !g.quiet {
+                if human {
                     println!(
                         "{}: {} listing {} ({}): {} entries → \"{}\"",
                         s.name,
-                        format!("{:?}", built.read.format).to_lowercase(),
+                        format!("{:?}", read.format).to_lowercase(),
                         path.display(),
-                        built.read.encoding,
+                        read.encoding,
                         built.feed.entries.len(),
                         built.feed.title
                     );
                     print_files(&files);
                 }
                 out.push(json!({
-                    "name": s.name, "status": "ok", "format": built.read.format,
-                    "encoding": built.read.encoding, "title": built.feed.title,
-                    "found": built.found, "entries": built.feed.entries.len(),
-                    "warnings": built.read.normalized.warnings, "files": files,
+                    "name": s.name, "status": "ok", "format": read.format,
+                    "encoding": read.encoding, "title": built.feed.title,
+                    "found": read.listing.entries.len(), "entries": built.feed.entries.len(),
+                    "warnings": read.normalized.warnings, "files": files,
                 }));
             }
             Err(e) => {
@@ -94,17 +87,55 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
             }
         }
     }
-    if a.json {
-        print_json(&json!({"ok": failed == 0, "config": g.config, "sources": out}))?;
+    let merges = merges(&config, human);
+    let opml = files_json(std::iter::once(config.output.opml()));
+    if human {
+        println!("feeds.opml: the list of every feed");
+        print_files(&opml);
     }
-    Ok(if failed == 0 {
-        Exit::Ok
-    } else {
-        Exit::SourcesFailed
-    })
+    if a.json {
+        print_json(&json!({
+            "ok": failed == 0, "config": g.config, "sources": out, "merges": merges,
+            "opml": opml[0],
+        }))?;
+    }
+    Ok(if failed == 0 { Exit::Ok } else { Exit::Failed })
 }
 
-/// The files a source will have, and where they are published.
+/// What each merge will write (merges are built from the store, so there is nothing to read).
+fn merges(config: &Config, human: bool) -> Vec<serde_json::Value> {
+    config
+        .merges
+        .iter()
+        .map(|m| {
+            let files = files_json(config.output.files(&m.name));
+            if human {
+                let inputs: Vec<String> = m
+                    .sources
+                    .iter()
+                    .cloned()
+                    .chain(m.feeds.iter().map(ToString::to_string))
+                    .collect();
+                println!(
+                    "{}: merge of {} → \"{}\"",
+                    m.name,
+                    inputs.join(", "),
+                    m.title
+                );
+                print_files(&files);
+            }
+            json!({"name": m.name, "title": m.title, "files": files})
+        })
+        .collect()
+}
+
+fn files_json(files: impl Iterator<Item = FeedFile>) -> Vec<serde_json::Value> {
+    files
+        .map(|f| json!({"format": f.format, "path": f.path, "url": f.url.as_str()}))
+        .collect()
+}
+
+/// The files a feed will have, and where they are published.
 fn print_files(files: &[serde_json::Value]) {
     for f in files {
         println!(

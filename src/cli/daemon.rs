@@ -4,11 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::Args;
 use tagfeed::daemon::{self, Options};
 
-use super::{Exit, Global, load_config};
+use super::{Exit, Global, load_config, lock, runtime};
 
 #[derive(Debug, Args)]
 pub struct DaemonArgs {}
@@ -25,38 +24,18 @@ pub struct ServeArgs {
 
 /// Runs the daemon; `serve` adds the HTTP server.
 pub fn run(g: &Global, serve: Option<&ServeArgs>) -> anyhow::Result<Exit> {
-    let config = match load_config(g) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let config = load_config(g)?;
     let schedule = serve.is_none_or(|s| !s.no_schedule);
     // A scheduling daemon owns the run lock, so a cron `tagfeed run` beside it waits or exits 3.
-    let _lock = if schedule {
-        let mut lock = config.store.path.clone().into_os_string();
-        lock.push(".lock");
-        match tagfeed::lock::acquire(std::path::Path::new(&lock), config.fetch.lock_wait) {
-            Ok(l) => Some(l),
-            Err(e @ tagfeed::lock::LockError::Busy { .. }) => {
-                eprintln!("error: {e}");
-                return Ok(Exit::Locked);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        None
-    };
+    let _lock = schedule.then(|| lock(&config)).transpose()?;
     let opts = Options {
         config_path: g.config.clone(),
         listen: serve.map(|s| s.listen),
         schedule,
         watch_every: Duration::from_secs(2),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     let quiet = g.quiet;
-    runtime.block_on(daemon::run(config, opts, |addr| {
+    runtime()?.block_on(daemon::run(config, opts, |addr| {
         if !quiet {
             eprintln!("listening on http://{addr}/");
         }

@@ -1,21 +1,24 @@
 //! `tagfeed merge INPUT… -o FILE`: an ad hoc merge of feed files and URLs, without a config.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use tagfeed::config::FetchSettings;
-use tagfeed::extract::feed::{self, ParsedFeed};
-use tagfeed::fetch::{Fetcher, Request, Response};
+use tagfeed::config::Merge;
+use tagfeed::date::{self, DateRules};
+use tagfeed::fetch::{FetchSettings, Fetcher, Overrides, Response};
 use tagfeed::filter::Filter;
 use tagfeed::merge;
-use tagfeed::model::{Feed, Provenance};
-use tagfeed::normalize::date::{self, DateRules};
+use tagfeed::model::{OutputFormat, Provenance};
+use tagfeed::normalize::Ids;
+use tagfeed::pipeline::{self, FeedRead};
 use tagfeed::publish::{self, WriteOutcome};
-use tagfeed::render::{self, OutputFormat};
+use tagfeed::render;
+use tagfeed::source::{self as input, Input};
 use url::Url;
 
-use super::{Exit, Global};
+use super::{Exit, Global, UsageError, runtime};
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
@@ -63,76 +66,75 @@ fn format_for(a: &MergeArgs) -> OutputFormat {
 }
 
 pub fn merge(g: &Global, a: &MergeArgs) -> anyhow::Result<Exit> {
-    let since = match a
+    let since = a
         .since
         .as_deref()
-        .map(|s| date::parse(s, &DateRules::default()))
-    {
-        Some(Err(e)) => {
-            eprintln!("error: --since {:?}: {e}", a.since.as_deref().unwrap_or(""));
-            return Ok(Exit::Usage);
-        }
-        Some(Ok(d)) => Some(d),
-        None => None,
-    };
-    let filter = Filter {
-        include: a.include.clone(),
-        exclude: a.exclude.clone(),
-        since,
+        .map(|s| {
+            date::parse(s, &DateRules::default())
+                .map_err(|e| UsageError(format!("--since {s:?}: {e}")))
+        })
+        .transpose()?;
+    let spec = Merge {
+        name: "merge".into(),
+        title: a.title.clone(),
+        description: Some(format!(
+            "{}: merged by tagfeed from {} feeds",
+            a.title,
+            a.inputs.len()
+        )),
+        author: None,
+        sources: Vec::new(),
+        feeds: Vec::new(),
+        max_items: Some(a.max_items as usize),
+        filter: Filter {
+            include: a.include.clone(),
+            exclude: a.exclude.clone(),
+            since,
+        },
+        schedule: None,
     };
     let fetcher = Fetcher::new(FetchSettings::default())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = runtime()?;
     let now = chrono::Utc::now();
     let mut inputs = Vec::new();
     let mut failed = 0;
-    for input in &a.inputs {
-        match runtime.block_on(read(&fetcher, input, now)) {
-            Ok((parsed, feed_url)) => {
+    for arg in &a.inputs {
+        match runtime.block_on(read(&fetcher, arg, now)) {
+            Ok((read, feed_url)) => {
                 if !g.quiet {
-                    for w in &parsed.warnings {
-                        eprintln!("warning: {input}: {w}");
+                    for w in &read.normalized.warnings {
+                        eprintln!("warning: {arg}: {w}");
                     }
                 }
                 inputs.push(merge::Input {
                     provenance: Provenance {
-                        title: parsed.title.clone().unwrap_or_else(|| input.clone()),
-                        feed_url: feed_url.or(parsed.self_url.clone()),
-                        home: parsed.home.clone(),
+                        title: read.listing.heading.clone().unwrap_or_else(|| arg.clone()),
+                        feed_url: feed_url.or_else(|| read.self_url()),
+                        home: read.home(),
                     },
-                    entries: parsed.entries,
+                    entries: read.normalized.entries,
                 });
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", super::message(&e));
             }
         }
     }
     if inputs.is_empty() {
-        eprintln!("error: no input could be read; nothing written");
-        return Ok(Exit::SourcesFailed);
+        anyhow::bail!("no input could be read; nothing written");
     }
-    let entries = merge::merge(inputs, &filter, a.max_items as usize);
+    let merged = merge::merge(inputs, &HashMap::new());
+    let feed = pipeline::merged_feed(&spec, a.max_items as usize, merged.entries);
+    if feed.entries.is_empty() {
+        anyhow::bail!("no entries left after the filters; nothing written");
+    }
     let format = format_for(a);
     let self_url = match &a.self_url {
         Some(u) => u.clone(),
         None => file_url(&a.output)?,
     };
-    let feed = Feed {
-        name: "merge".into(),
-        title: a.title.clone(),
-        description: format!(
-            "{}: merged by tagfeed from {} feeds",
-            a.title,
-            a.inputs.len()
-        ),
-        home_page: None,
-        author: a.title.clone(),
-        entries,
-    };
-    let body = render::render(&feed, format, &self_url);
+    let body = render::render(&feed, format, &self_url)?;
     if a.output.as_os_str() == "-" {
         print!("{body}");
     } else {
@@ -149,11 +151,7 @@ pub fn merge(g: &Global, a: &MergeArgs) -> anyhow::Result<Exit> {
             );
         }
     }
-    Ok(if failed == 0 {
-        Exit::Ok
-    } else {
-        Exit::SourcesFailed
-    })
+    Ok(if failed == 0 { Exit::Ok } else { Exit::Failed })
 }
 
 fn file_url(path: &std::path::Path) -> anyhow::Result<Url> {
@@ -165,35 +163,24 @@ fn file_url(path: &std::path::Path) -> anyhow::Result<Url> {
         .map_err(|()| anyhow::anyhow!("{} has no file: URL; pass --self-url", abs.display()))
 }
 
-/// Reads one input: a URL fetched politely (robots.txt honoured), or a file.
+/// Reads one input through the pipeline: a URL fetched politely (robots.txt honoured), or a
+/// file. Returns the feed and the URL it was fetched from.
 async fn read(
     fetcher: &Fetcher,
-    input: &str,
+    arg: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<(ParsedFeed, Option<Url>)> {
-    match Url::parse(input) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => {
-            let settings = fetcher.settings();
-            let req = Request {
-                url: &url,
-                user_agent: &settings.user_agent,
-                timeout: settings.timeout,
-                validators: None,
-                respect_robots: true,
-            };
-            let Response::Page(page) = fetcher.get(req).await? else {
-                anyhow::bail!("{url}: unexpected 304 Not Modified");
-            };
-            Ok((
-                feed::parse(&page.bytes, input, Some(&page.url), now)?,
-                Some(url),
-            ))
+) -> anyhow::Result<(FeedRead, Option<Url>)> {
+    let (bytes, url, fetched_from) = match Input::parse(arg)? {
+        Input::Url(url) => match fetcher.get(&url, &Overrides::default(), None).await? {
+            Response::Page(page) => (page.bytes, Some(page.url), Some(url)),
+            Response::NotModified => anyhow::bail!("{url}: unexpected 304 Not Modified"),
+        },
+        Input::Path(path) => {
+            let loaded = input::read_file(&path)
+                .with_context(|| format!("give a feed file or an http(s) URL, not {arg:?}"))?;
+            (loaded.bytes, None, None)
         }
-        _ => {
-            let bytes = std::fs::read(input).with_context(|| {
-                format!("cannot read {input}; give a feed file or an http(s) URL")
-            })?;
-            Ok((feed::parse(&bytes, input, None, now)?, None))
-        }
-    }
+    };
+    let read = pipeline::read_feed(&bytes, arg, url.as_ref(), &mut Ids::default(), now)?;
+    Ok((read, fetched_from))
 }

@@ -10,7 +10,10 @@ mod status;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use tagfeed::config::{Config, ConfigError};
+use tagfeed::lock::{LockError, RunLock};
 
 /// Turns tag and category listing pages into RSS 2.0, Atom 1.0 and JSON feeds, and merges feeds.
 ///
@@ -56,11 +59,15 @@ pub enum Command {
     Serve(daemon::ServeArgs),
 }
 
-/// Process exit codes, documented in README.md.
+/// Process exit codes, documented in README.md. Errors map to them in one place, [`exit_code`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
+    /// Everything worked.
     Ok = 0,
-    SourcesFailed = 1,
+    /// Some source, feed or merge failed, or the command could not do its work (store, output
+    /// folder, network address).
+    Failed = 1,
+    /// A usage or config error: nothing was done.
     Usage = 2,
     /// Another run holds the lock.
     Locked = 3,
@@ -70,6 +77,40 @@ impl From<Exit> for ExitCode {
     fn from(e: Exit) -> Self {
         ExitCode::from(e as u8)
     }
+}
+
+/// A mistake in the command line that clap cannot see (an unknown `--only` name, a field selector
+/// without `--item`). Exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The exit code of a failed command: config and usage errors 2, a held lock 3, everything else
+/// (store, files, network, the runtime) 1.
+pub fn exit_code(e: &anyhow::Error) -> Exit {
+    if e.is::<ConfigError>() || e.is::<UsageError>() {
+        Exit::Usage
+    } else if matches!(e.downcast_ref::<LockError>(), Some(LockError::Busy { .. })) {
+        Exit::Locked
+    } else {
+        Exit::Failed
+    }
+}
+
+/// An error and its causes in one line, each cause once (most of tagfeed's errors already name
+/// their cause).
+pub fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// Runs the chosen command.
@@ -101,12 +142,24 @@ pub fn init_logging(g: &Global) {
         .init();
 }
 
-/// Loads the config, printing a config error in full and mapping it to exit code 2.
-fn load_config(g: &Global) -> Result<tagfeed::config::Config, Exit> {
-    tagfeed::config::load(&g.config).map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::Usage
-    })
+/// Loads the config named by `--config`.
+fn load_config(g: &Global) -> Result<Config, ConfigError> {
+    tagfeed::config::load(&g.config)
+}
+
+/// Takes the run lock next to the store, waiting up to `[fetch] lock_wait`.
+fn lock(config: &Config) -> Result<RunLock, LockError> {
+    let mut path = config.store.path.clone().into_os_string();
+    path.push(".lock");
+    tagfeed::lock::acquire(std::path::Path::new(&path), config.fetch.lock_wait)
+}
+
+/// The async runtime for commands that fetch.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// Prints warnings about a source unless `-q`.
@@ -126,6 +179,6 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
 }
 
 /// Width of the name column: the longest source or merge name.
-fn name_width(config: &tagfeed::config::Config) -> usize {
+fn name_width(config: &Config) -> usize {
     config.feed_names().map(str::len).max().unwrap_or(0)
 }

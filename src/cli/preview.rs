@@ -1,20 +1,19 @@
 //! `tagfeed preview FILE`: what tagfeed extracts from a saved listing, to develop selectors.
 
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use anyhow::Context as _;
 use clap::Args;
 use serde_json::json;
-use tagfeed::config::{FetchSettings, Input, Source};
-use tagfeed::extract::{Field, Format, Selectors};
-use tagfeed::fetch::{Fetcher, Request, Response};
+use tagfeed::extract::ExtractError;
+use tagfeed::fetch::{FetchSettings, Fetcher, Response};
 use tagfeed::model::Entry;
-use tagfeed::refresh;
-use tagfeed::source::Loaded;
+use tagfeed::normalize::Ids;
+use tagfeed::pipeline::{self, Meta, PipelineError};
+use tagfeed::source::{Field, Format, Input, Loaded, Selectors, Source};
 use url::Url;
 
-use super::{Exit, Global, load_config, print_json, print_warnings};
+use super::{Exit, Global, UsageError, load_config, print_json, print_warnings, runtime};
 
 #[derive(Debug, Args)]
 pub struct PreviewArgs {
@@ -63,26 +62,18 @@ pub struct PreviewArgs {
 }
 
 pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
-    let input = match Url::parse(&a.input) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Input::Url(u),
-        _ => Input::Path(PathBuf::from(&a.input)),
-    };
+    let input = Input::parse(&a.input).map_err(|e| UsageError(e.to_string()))?;
     let (mut source, fetch) = match &a.source {
         Some(name) => {
-            let config = match load_config(g) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
+            let config = load_config(g)?;
+            let Some(s) = config.source(name) else {
+                return Err(UsageError(format!(
+                    "--source {name}: no source of that name in {}",
+                    g.config.display()
+                ))
+                .into());
             };
-            match config.source(name) {
-                Some(s) => (s.clone(), config.fetch),
-                None => {
-                    eprintln!(
-                        "error: --source {name}: no source of that name in {}",
-                        g.config.display()
-                    );
-                    return Ok(Exit::Usage);
-                }
-            }
+            (s.clone(), config.fetch)
         }
         None => {
             let mut s = Source::new("preview", input.clone());
@@ -91,30 +82,23 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
         }
     };
     source.input = input;
-    if let Err(msg) = apply_flags(&mut source, a) {
-        eprintln!("error: {msg}");
-        return Ok(Exit::Usage);
-    }
-    let loaded = match load(&source, fetch) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return Ok(Exit::SourcesFailed);
-        }
-    };
-    let read = match refresh::read(&source, &loaded, SystemTime::now().into()) {
+    apply_flags(&mut source, a).map_err(UsageError)?;
+    let loaded = load(&source, fetch)?;
+    let now = SystemTime::now().into();
+    let read = match pipeline::read_page(&source, &loaded, &mut Ids::default(), now, 0) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}: {e}", a.input);
-            return Ok(Exit::Usage);
+        Err(e @ PipelineError::Extract(ExtractError::NoSelectors)) => {
+            return Err(UsageError(format!("{}: {e}", a.input)).into());
         }
+        Err(e) => return Err(anyhow::Error::from(e).context(a.input.clone())),
     };
     let entries = &read.normalized.entries;
+    let title = Meta::of(&source, &read.listing).title;
     if a.json {
         let items: Vec<_> = entries.iter().map(entry_json).collect();
         print_json(&json!({
             "input": a.input, "format": read.format, "encoding": read.encoding,
-            "heading": read.listing.heading, "found": read.listing.entries.len(),
+            "heading": title, "found": read.listing.entries.len(),
             "next_page": read.listing.next_page,
             "entries": items, "warnings": read.normalized.warnings,
         }))
@@ -126,7 +110,7 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
             a.input,
             format!("{:?}", read.format).to_lowercase(),
             read.encoding,
-            read.listing.heading.as_deref().unwrap_or("-"),
+            title.as_deref().unwrap_or("-"),
             entries.len()
         );
         print!("{}", table(entries));
@@ -141,18 +125,7 @@ fn load(source: &Source, fetch: FetchSettings) -> anyhow::Result<Loaded> {
         Input::Url(u) => u,
     };
     let fetcher = Fetcher::new(fetch)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let settings = fetcher.settings();
-    let req = Request {
-        url,
-        user_agent: source.user_agent.as_deref().unwrap_or(&settings.user_agent),
-        timeout: source.timeout.unwrap_or(settings.timeout),
-        validators: None,
-        respect_robots: source.respect_robots,
-    };
-    match runtime.block_on(fetcher.get(req))? {
+    match runtime()?.block_on(fetcher.get(url, &source.fetch, None))? {
         Response::Page(p) => Ok(Loaded {
             bytes: p.bytes,
             charset: p.charset,
@@ -165,7 +138,7 @@ fn load(source: &Source, fetch: FetchSettings) -> anyhow::Result<Loaded> {
 
 fn apply_flags(s: &mut Source, a: &PreviewArgs) -> Result<(), String> {
     if let Some(f) = &a.format {
-        s.format = Some(f.parse::<Format>()?);
+        s.format = Some(f.parse::<Format>().map_err(|e| e.to_string())?);
     }
     if let Some(u) = &a.page_url {
         s.page_url = Some(u.clone());
@@ -249,7 +222,7 @@ fn table(entries: &[Entry]) -> String {
         let summary = e
             .summary
             .as_deref()
-            .map(tagfeed::normalize::text::strip_tags)
+            .map(tagfeed::text::strip_tags)
             .unwrap_or_default();
         out.push_str(&format!(
             "{:>3}  {:<16}  {}  {}  {}\n",

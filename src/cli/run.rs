@@ -3,21 +3,23 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
-use tagfeed::config::Config;
 use tagfeed::fetch::Fetcher;
 use tagfeed::publish::WriteOutcome;
 use tagfeed::refresh::{self, Kind, Outcome, Report, RunOptions};
+use tagfeed::render::opml;
 use tagfeed::store::Store;
 
-use super::{Exit, Global, load_config, name_width, print_json, print_warnings};
+use super::{
+    Exit, Global, UsageError, load_config, lock, name_width, print_json, print_warnings, runtime,
+};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Refresh only this source (repeat for several)
+    /// Refresh only this source or merge (repeat for several). A merge is rebuilt from what is
+    /// stored and reads its external feeds; its sources are fetched only when named too
     #[arg(long, value_name = "NAME")]
     pub only: Vec<String>,
     /// Walk the archive's older pages again (up to each source's backfill_pages)
@@ -29,33 +31,22 @@ pub struct RunArgs {
 }
 
 pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
-    let config = match load_config(g) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    if let Some(unknown) = a.only.iter().find(|n| config.source(n).is_none()) {
-        let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
-        eprintln!(
-            "error: --only {unknown}: no source of that name in {}; the sources are: {}",
+    let config = load_config(g)?;
+    let known: Vec<&str> = config.feed_names().collect();
+    if let Some(unknown) = a.only.iter().find(|n| !known.contains(&n.as_str())) {
+        return Err(UsageError(format!(
+            "--only {unknown}: no source of that name in {}; the sources and merges are: {}",
             g.config.display(),
-            names.join(", ")
-        );
-        return Ok(Exit::Usage);
+            known.join(", ")
+        ))
+        .into());
     }
-    let _lock = match tagfeed::lock::acquire(&lock_path(&config), config.fetch.lock_wait) {
-        Ok(l) => l,
-        Err(e @ tagfeed::lock::LockError::Busy { .. }) => {
-            eprintln!("error: {e}");
-            return Ok(Exit::Locked);
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let _lock = lock(&config)?;
     let mut store = Store::open(&config.store.path)?;
     let fetcher = Arc::new(Fetcher::new(config.fetch.clone())?);
     let opts = RunOptions {
         only: a.only.clone(),
         backfill: a.backfill,
-        ..RunOptions::default()
     };
     let selected = if opts.only.is_empty() {
         config.sources.len() + config.external_feeds().len() + config.merges.len()
@@ -64,18 +55,14 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     };
     let bar = progress_bar(g, a, selected);
     let width = name_width(&config);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let report = runtime.block_on(refresh::run(&config, &mut store, fetcher, &opts, |o| {
+    let report = runtime()?.block_on(refresh::run(&config, &mut store, fetcher, &opts, |o| {
         bar.inc(1);
         bar.suspend(|| print_outcome(g, a, o, width));
     }));
     bar.finish_and_clear();
     let failed = report.failed();
     if let Err(e) = &report.opml {
-        eprintln!("error: {}: {e}", refresh::OPML_FILE);
+        eprintln!("error: {}: {e}", opml::FILE);
     }
     if a.json {
         let sources: Vec<_> = report
@@ -94,18 +81,7 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
             &json!({"ok": failed == 0, "failed": failed, "sources": sources, "opml": opml}),
         )?;
     }
-    Ok(if failed == 0 {
-        Exit::Ok
-    } else {
-        Exit::SourcesFailed
-    })
-}
-
-/// The run lock sits next to the store.
-fn lock_path(config: &Config) -> std::path::PathBuf {
-    let mut p = config.store.path.clone().into_os_string();
-    p.push(".lock");
-    p.into()
+    Ok(if failed == 0 { Exit::Ok } else { Exit::Failed })
 }
 
 /// A progress bar on stderr for interactive runs only: never under cron, `-q`, `--json` or a pipe.

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
-use tagfeed::config::Input;
-use tagfeed::store::Store;
+use tagfeed::source::Input;
+use tagfeed::store::{SourceState, Store, StoreError};
 
 use super::{Exit, Global, load_config, name_width, print_json};
 
@@ -16,23 +16,32 @@ pub struct StatusArgs {
 }
 
 pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
-    let config = match load_config(g) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
+    let config = load_config(g)?;
+    // Looking never creates or migrates the store: with none yet, nothing has run.
+    let store = match Store::open_read_only(&config.store.path) {
+        Ok(s) => Some(s),
+        Err(StoreError::Missing(_)) => None,
+        Err(e) => return Err(e.into()),
     };
-    let store = Store::open(&config.store.path)?;
     let now = Utc::now();
     let mut rows = Vec::new();
     let mut unhealthy = 0;
     for name in config.feed_names() {
-        let st = store.state(name)?;
+        let st = match &store {
+            Some(s) => s.state(name)?,
+            None => SourceState {
+                name: name.to_string(),
+                ..SourceState::default()
+            },
+        };
         let h = st.health(now, config.store.stale_after).as_str();
         if h != "ok" {
             unhealthy += 1;
         }
         // The HTTP validators a web source will send next time.
-        let validators = match config.source(name).map(|s| &s.input) {
-            Some(Input::Url(u)) => Some(store.validators(u.as_str())?),
+        let validators = match (config.source(name).map(|s| &s.input), &store) {
+            (Some(Input::Url(u)), Some(s)) => Some(s.validators(u.as_str())?),
+            (Some(Input::Url(_)), None) => Some(Default::default()),
             _ => None,
         };
         rows.push((st, h, validators));
@@ -70,12 +79,14 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
             } else {
                 format!("; {}", counts.join(", "))
             };
-            println!("{:<width$}  {detail}{counts}", st.name);
+            if !g.quiet {
+                println!("{:<width$}  {detail}{counts}", st.name);
+            }
         }
     }
     Ok(if unhealthy == 0 {
         Exit::Ok
     } else {
-        Exit::SourcesFailed
+        Exit::Failed
     })
 }

@@ -1,7 +1,10 @@
 //! The TOML config: a pure [`parse`] that validates everything into typed values (selectors
 //! compiled, zones and URLs parsed), and a thin [`load`] that reads the file and resolves paths.
 //!
-//! Every error names the line, column and key, and most say what to write instead.
+//! Every error names the line, column and key, and most say what to write instead. Each stage owns
+//! the types of its settings (`source::Source`, `fetch::FetchSettings`, `schedule::Schedule`…);
+//! this module gathers them into one [`Config`] and owns only what is about the config as a whole:
+//! where feeds go, the store, the daemon's defaults and merges.
 
 mod error;
 mod raw;
@@ -14,29 +17,19 @@ use url::Url;
 
 pub use error::ConfigError;
 
-use crate::extract::{Format, Selectors};
+use crate::fetch::FetchSettings;
 use crate::filter::Filter;
-use crate::normalize::date::DateRules;
-use crate::render::OutputFormat;
+use crate::model::OutputFormat;
+use crate::render::opml;
 use crate::schedule::Schedule;
-use crate::schedule::scheduler::{Job, JobKind, Table};
-use crate::store::Retention;
+use crate::source::{Input, Source};
 
 /// Default path of the config file, relative to the working directory.
 pub const DEFAULT_PATH: &str = "config/tagfeed.toml";
 /// Default `[output] max_items`.
 pub const DEFAULT_MAX_ITEMS: usize = 50;
-/// Default `backfill_pages` (at least `max_pages`).
-pub const DEFAULT_BACKFILL_PAGES: usize = 10;
 /// Default `[store] path`, relative to the config file.
 pub const DEFAULT_STORE: &str = "state/tagfeed.db";
-/// Where tagfeed says it comes from in its `User-Agent`.
-pub const PROJECT_URL: &str = env!("CARGO_PKG_REPOSITORY");
-
-/// The default `User-Agent`: product, version and a URL where site owners can read about it.
-pub fn default_user_agent() -> String {
-    format!("tagfeed/{} (+{PROJECT_URL})", env!("CARGO_PKG_VERSION"))
-}
 
 /// A validated config.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +87,56 @@ pub struct Output {
     pub title: String,
 }
 
+/// One file a run writes: where it goes on disk and where it is published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedFile {
+    /// The format, `None` for the OPML list.
+    pub format: Option<OutputFormat>,
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// Where it is published (under `base_url`).
+    pub url: Url,
+}
+
+impl Output {
+    /// The public URL of `file` in the output folder. `base_url` is an http(s) URL ending with `/`
+    /// (the config makes sure), so appending to its path is all joining takes.
+    pub fn url_of(&self, file: &str) -> Url {
+        let mut url = self.base_url.clone();
+        url.set_path(&format!("{}{file}", self.base_url.path()));
+        url.set_query(None);
+        url.set_fragment(None);
+        url
+    }
+
+    /// The files of feed `name`, one per configured format: the one list `run`, `check` and
+    /// `serve` share.
+    pub fn files<'a>(&'a self, name: &'a str) -> impl Iterator<Item = FeedFile> + 'a {
+        self.formats.iter().map(move |&f| {
+            let file = f.file_name(name);
+            FeedFile {
+                format: Some(f),
+                path: self.dir.join(&file),
+                url: self.url_of(&file),
+            }
+        })
+    }
+
+    /// The OPML list of every feed.
+    pub fn opml(&self) -> FeedFile {
+        FeedFile {
+            format: None,
+            path: self.dir.join(opml::FILE),
+            url: self.url_of(opml::FILE),
+        }
+    }
+
+    /// The format OPML lists feeds in and merged entries point at: the first configured.
+    pub fn preferred(&self) -> OutputFormat {
+        self.formats.first().copied().unwrap_or(OutputFormat::Rss)
+    }
+}
+
 /// `[store]`: where entries and run state are kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreSettings {
@@ -101,118 +144,6 @@ pub struct StoreSettings {
     pub path: PathBuf,
     /// `tagfeed status` calls a source stale when its last success is older than this.
     pub stale_after: Duration,
-}
-
-/// `[fetch]`: how politely and how patiently pages are fetched.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchSettings {
-    /// Sent with every request; robots.txt rules are matched on its first word.
-    pub user_agent: String,
-    /// Whole request, headers to last body byte.
-    pub timeout: Duration,
-    /// Time to establish a connection.
-    pub connect_timeout: Duration,
-    /// Bodies larger than this are refused without being read whole.
-    pub max_body: u64,
-    /// Minimum pause between two requests to one host.
-    pub min_delay: Duration,
-    /// Hosts fetched at the same time.
-    pub concurrency: usize,
-    /// Extra attempts after a connection error, timeout or 5xx.
-    pub retries: u32,
-    /// First pause before a retry; doubles each time, with jitter.
-    pub retry_delay: Duration,
-    /// The longest `Retry-After` tagfeed waits for; longer ones skip the source for this run.
-    pub max_retry_after: Duration,
-    /// How long a run waits for another run to finish before giving up.
-    pub lock_wait: Duration,
-}
-
-impl Default for FetchSettings {
-    fn default() -> Self {
-        FetchSettings {
-            user_agent: default_user_agent(),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(30),
-            max_body: 10 * 1024 * 1024,
-            min_delay: Duration::from_secs(1),
-            concurrency: 8,
-            retries: 2,
-            retry_delay: Duration::from_secs(1),
-            max_retry_after: Duration::from_secs(120),
-            lock_wait: Duration::from_secs(60),
-        }
-    }
-}
-
-/// Where a source's listing comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// A saved file.
-    Path(PathBuf),
-    /// A page fetched over HTTP(S).
-    Url(Url),
-}
-
-impl std::fmt::Display for Input {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Input::Path(p) => write!(f, "{}", p.display()),
-            Input::Url(u) => write!(f, "{u}"),
-        }
-    }
-}
-
-/// How to walk a paginated archive.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pagination {
-    /// Query parameter holding the page number (defense.gov: `Page`, so page 2 is `?Page=2`).
-    pub page_param: Option<String>,
-    /// Pages read on an ordinary run.
-    pub max_pages: usize,
-    /// Pages read on a source's first run and with `tagfeed run --backfill`.
-    pub backfill_pages: usize,
-}
-
-/// One `[[source]]`: a listing that becomes one feed per format.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Source {
-    /// Slug: `[a-z0-9-]+`, the feed's file name.
-    pub name: String,
-    /// Feed title; `None` uses the listing's heading.
-    pub title: Option<String>,
-    /// RSS description / Atom subtitle; a default is built from the title.
-    pub description: Option<String>,
-    /// Atom author; defaults to the page's host.
-    pub author: Option<String>,
-    /// Where the listing comes from.
-    pub input: Input,
-    /// The listing's public address: resolves relative links, and is the feed's home page.
-    pub page_url: Option<Url>,
-    /// `None`: guessed from the content.
-    pub format: Option<Format>,
-    /// How dates without an offset or with an ambiguous order are read.
-    pub rules: DateRules,
-    /// Added to every entry; `None` means "the feed title".
-    pub categories: Option<Vec<String>>,
-    /// Overrides `[output] max_items`.
-    pub max_items: Option<usize>,
-    /// The selectors of an HTML listing.
-    pub select: Option<Selectors>,
-    /// Overrides `[fetch] user_agent`.
-    pub user_agent: Option<String>,
-    /// Overrides `[fetch] timeout`.
-    pub timeout: Option<Duration>,
-    /// Whether robots.txt is obeyed (default true).
-    pub respect_robots: bool,
-    /// How to walk older pages.
-    pub pagination: Pagination,
-    /// How long stored entries are kept.
-    pub retention: Retention,
-    /// Which stored entries make it into the feed.
-    pub filter: Filter,
-    /// Overrides `[schedule]` in the daemon.
-    pub schedule: Option<Schedule>,
 }
 
 /// One `[[merge]]`: several tag sources and external feeds combined into one feed.
@@ -245,11 +176,6 @@ impl Merge {
     }
 }
 
-/// The store key of an external feed: its URL or its (resolved) path.
-pub fn feed_key(input: &Input) -> String {
-    format!("feed:{input}")
-}
-
 impl Config {
     /// The names of every feed this config writes: sources, then merges.
     pub fn feed_names(&self) -> impl Iterator<Item = &str> {
@@ -257,6 +183,26 @@ impl Config {
             .iter()
             .map(|s| s.name.as_str())
             .chain(self.merges.iter().map(|m| m.name.as_str()))
+    }
+
+    /// Every file a run writes: each feed in each format, then the OPML list.
+    pub fn files(&self) -> impl Iterator<Item = FeedFile> + '_ {
+        self.feed_names()
+            .flat_map(|name| self.output.files(name))
+            .chain(std::iter::once(self.output.opml()))
+    }
+
+    /// The written file called `file`, with the feed it belongs to (`None` for the OPML list).
+    pub fn file(&self, file: &str) -> Option<(Option<&str>, FeedFile)> {
+        if file == opml::FILE {
+            return Some((None, self.output.opml()));
+        }
+        self.feed_names().find_map(|name| {
+            self.output
+                .files(name)
+                .find(|f| f.path.file_name().is_some_and(|n| n == file))
+                .map(|f| (Some(name), f))
+        })
     }
 
     /// Every external feed the merges read, once each, in config order.
@@ -275,29 +221,9 @@ impl Config {
         self.merges.iter().find(|m| m.name == name)
     }
 
-    /// The daemon's jobs: every source and merge with its schedule.
-    pub fn jobs(&self) -> Table {
-        let job = |name: &str, kind, schedule: &Option<Schedule>| Job {
-            name: name.to_string(),
-            kind,
-            schedule: schedule
-                .clone()
-                .unwrap_or_else(|| self.schedule.default.clone()),
-        };
-        Table {
-            jobs: self
-                .sources
-                .iter()
-                .map(|s| job(&s.name, JobKind::Source, &s.schedule))
-                .chain(
-                    self.merges
-                        .iter()
-                        .map(|m| job(&m.name, JobKind::Merge, &m.schedule)),
-                )
-                .collect(),
-            jitter: self.schedule.jitter,
-            max_backoff: self.schedule.max_backoff,
-        }
+    /// The source called `name`.
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
     }
 
     /// The schedule of feed `name` (a source or merge): what HTTP cache lifetimes follow.
@@ -308,9 +234,9 @@ impl Config {
             .unwrap_or(&self.schedule.default)
     }
 
-    /// The source called `name`.
-    pub fn source(&self, name: &str) -> Option<&Source> {
-        self.sources.iter().find(|s| s.name == name)
+    /// How many entries the feed of `source` keeps.
+    pub fn max_items(&self, source: &Source) -> usize {
+        source.max_items.unwrap_or(self.output.max_items)
     }
 
     /// Makes relative paths relative to `base` (the config file's folder).
@@ -327,50 +253,6 @@ impl Config {
                 *p = base.join(&*p);
             }
         }
-    }
-}
-
-impl Source {
-    /// A source with every optional setting at its default, as a config with only `name` and
-    /// `path`/`url` gives.
-    pub fn new(name: impl Into<String>, input: Input) -> Source {
-        Source {
-            name: name.into(),
-            title: None,
-            description: None,
-            author: None,
-            input,
-            page_url: None,
-            format: None,
-            rules: DateRules::default(),
-            categories: None,
-            max_items: None,
-            select: None,
-            user_agent: None,
-            timeout: None,
-            respect_robots: true,
-            pagination: Pagination {
-                page_param: None,
-                max_pages: 1,
-                backfill_pages: DEFAULT_BACKFILL_PAGES,
-            },
-            retention: Retention::default(),
-            filter: Filter::default(),
-            schedule: None,
-        }
-    }
-
-    /// How many entries this source's feeds keep.
-    pub fn max_items(&self, output: &Output) -> usize {
-        self.max_items.unwrap_or(output.max_items)
-    }
-
-    /// The address relative links resolve against: `page_url`, else the URL it is fetched from.
-    pub fn page_url(&self) -> Option<&Url> {
-        self.page_url.as_ref().or(match &self.input {
-            Input::Url(u) => Some(u),
-            Input::Path(_) => None,
-        })
     }
 }
 

@@ -1,6 +1,8 @@
 use super::*;
 use url::Url;
 
+use crate::source::Format;
+
 use crate::schedule::Schedule;
 
 const GOOD: &str = r#"
@@ -41,10 +43,10 @@ fn parses_a_full_config() {
     let p = &c.sources[0];
     assert_eq!(p.rules.timezone, chrono_tz::America::New_York);
     assert_eq!(p.format, None);
-    assert_eq!(p.max_items(&c.output), 20);
+    assert_eq!(c.max_items(p), 20);
     let h = &c.sources[1];
     assert_eq!(h.format, Some(Format::Html), "a select table implies html");
-    assert_eq!(h.max_items(&c.output), 5);
+    assert_eq!(c.max_items(h), 5);
     assert_eq!(
         h.select.as_ref().unwrap().item.as_str(),
         "listing-with-preview"
@@ -224,15 +226,15 @@ next_page = "a.next@href"
     );
     assert_eq!(s.retention.keep_days, Some(365));
     assert_eq!(s.retention.keep_items, Some(500));
-    assert!(!s.respect_robots);
-    assert_eq!(s.timeout, Some(std::time::Duration::from_secs(60)));
+    assert!(!s.fetch.respect_robots);
+    assert_eq!(s.fetch.timeout, Some(std::time::Duration::from_secs(60)));
     assert!(s.select.as_ref().unwrap().next_page.is_some());
     // Defaults: the store next to the config, polite fetching.
     let d = parse(&with_source("")).unwrap();
     assert_eq!(d.store.path, PathBuf::from("state/tagfeed.db"));
     assert!(d.fetch.user_agent.starts_with("tagfeed/"));
     assert_eq!(d.fetch.min_delay, std::time::Duration::from_secs(1));
-    assert!(d.sources[0].respect_robots);
+    assert!(d.sources[0].fetch.respect_robots);
 }
 
 #[test]
@@ -288,12 +290,6 @@ fn schedules() {
         c.sources[0].schedule,
         Some(Schedule::cron("*/5 * * * *").unwrap())
     );
-    let jobs = c.jobs();
-    assert_eq!(jobs.jobs.len(), 1);
-    assert_eq!(
-        jobs.jobs[0].schedule,
-        Schedule::cron("*/5 * * * *").unwrap()
-    );
     // Defaults: every 30 minutes, 10 % jitter.
     let d = parse(&with_source("")).unwrap();
     assert_eq!(d.schedule.default, Schedule::every("30m").unwrap());
@@ -316,4 +312,44 @@ fn schedules() {
         e.contains("schedule.jitter: jitter must be between 0 and 1"),
         "{e}"
     );
+}
+
+#[test]
+fn since_is_read_in_the_source_time_zone() {
+    let c = parse(&with_source(
+        "timezone = \"America/New_York\"\nsince = \"2020-10-09\"\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.sources[0].filter.since.unwrap().to_rfc3339(),
+        "2020-10-09T00:00:00-04:00"
+    );
+}
+
+#[test]
+fn files_are_listed_once_for_every_command() {
+    let c = parse(
+        "[output]\nbase_url = \"https://f.org/feeds\"\nformats = [\"json\", \"atom\"]\n\
+         [[source]]\nname = \"a\"\npath = \"a\"\n[[merge]]\nname = \"m\"\nsources = [\"a\"]\n",
+    )
+    .unwrap();
+    let urls: Vec<String> = c.files().map(|f| f.url.to_string()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://f.org/feeds/a.json",
+            "https://f.org/feeds/a.atom.xml",
+            "https://f.org/feeds/m.json",
+            "https://f.org/feeds/m.atom.xml",
+            "https://f.org/feeds/feeds.opml"
+        ]
+    );
+    assert_eq!(c.file("m.atom.xml").unwrap().0, Some("m"));
+    assert_eq!(c.file("feeds.opml").unwrap().0, None);
+    assert!(
+        c.file("a.rss.xml").is_none(),
+        "rss is not among the formats"
+    );
+    assert!(c.file("../a.json").is_none());
+    assert_eq!(c.output.preferred(), OutputFormat::Json);
 }

@@ -12,15 +12,16 @@ use super::raw::{
     Num, RawConfig, RawFetch, RawMerge, RawOutput, RawSchedule, RawSelect, RawSource, RawStore, S,
 };
 use super::{
-    Config, DEFAULT_BACKFILL_PAGES, DEFAULT_MAX_ITEMS, DEFAULT_STORE, FetchSettings, Input, Merge,
-    Output, Pagination, ScheduleSettings, Source, StoreSettings,
+    Config, DEFAULT_MAX_ITEMS, DEFAULT_STORE, Merge, Output, ScheduleSettings, StoreSettings,
 };
-use crate::extract::{Field, Format, Selectors};
+use crate::date::{self, DateRules};
+use crate::fetch::{FetchSettings, Overrides};
 use crate::filter::Filter;
-use crate::normalize::date::{self, DateRules};
-use crate::render::OutputFormat;
+use crate::model::{OutputFormat, web_url as parse_web_url};
 use crate::schedule::Schedule;
-use crate::store::Retention;
+use crate::source::{
+    DEFAULT_BACKFILL_PAGES, Field, Format, Input, Pagination, Retention, Selectors, Source,
+};
 
 pub fn config(text: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
@@ -120,11 +121,13 @@ fn slug(
     Ok((name, span))
 }
 
+/// `include`, `exclude` and `since`; `since` is read with the source's date rules (its time zone).
 fn filter(
     text: &str,
     include: Option<Vec<S<String>>>,
     exclude: Option<Vec<S<String>>>,
     since: Option<S<String>>,
+    rules: &DateRules,
 ) -> Result<Filter, ConfigError> {
     let patterns = |list: Option<Vec<S<String>>>| -> Result<Vec<regex::Regex>, ConfigError> {
         list.unwrap_or_default()
@@ -150,7 +153,7 @@ fn filter(
     };
     let since = since
         .map(|s| {
-            date::parse(s.get_ref(), &DateRules::default()).map_err(|e| {
+            date::parse(s.get_ref(), rules).map_err(|e| {
                 ConfigError::at(
                     text,
                     s.span(),
@@ -193,18 +196,10 @@ fn merge(
     }
     let mut feeds = Vec::new();
     for f in m.feeds {
-        let v = f.get_ref().trim();
-        if v.starts_with("http://") || v.starts_with("https://") {
-            feeds.push(Input::Url(web_url(text, &f)?));
-        } else if v.contains("://") || v.is_empty() {
-            return Err(ConfigError::at(
-                text,
-                f.span(),
-                format!("{v:?} is neither an http(s) URL nor a file path"),
-            ));
-        } else {
-            feeds.push(Input::Path(PathBuf::from(v)));
-        }
+        feeds.push(
+            Input::parse(f.get_ref())
+                .map_err(|e| ConfigError::at(text, f.span(), e.to_string()))?,
+        );
     }
     if names.is_empty() && feeds.is_empty() {
         return Err(ConfigError::at(text, table, "a merge needs `sources`, `feeds` or both")
@@ -219,7 +214,7 @@ fn merge(
         sources: names,
         feeds,
         max_items: positive(text, m.max_items)?,
-        filter: filter(text, m.include, m.exclude, m.since)?,
+        filter: filter(text, m.include, m.exclude, m.since, &DateRules::default())?,
         schedule: when(text, m.schedule, m.every)?,
     };
     Ok((merge, name_span))
@@ -260,7 +255,7 @@ fn formats(text: &str, f: Option<Vec<S<String>>>) -> Result<Vec<OutputFormat>, C
         let fmt = item
             .get_ref()
             .parse::<OutputFormat>()
-            .map_err(|m| ConfigError::at(text, item.span(), m))?;
+            .map_err(|e| ConfigError::at(text, item.span(), e.to_string()))?;
         if !out.contains(&fmt) {
             out.push(fmt);
         }
@@ -355,14 +350,14 @@ fn when(
             e.span(),
             "give either a cron schedule or every, not both",
         )),
-        (Some(c), None) => Schedule::cron(c.get_ref()).map(Some).map_err(|m| {
-            ConfigError::at(text, c.span(), m).help(
+        (Some(c), None) => Schedule::cron(c.get_ref()).map(Some).map_err(|err| {
+            ConfigError::at(text, c.span(), err.to_string()).help(
                 "five fields: minute hour day-of-month month day-of-week, e.g. \"*/30 * * * *\"",
             )
         }),
         (None, Some(e)) => Schedule::every(e.get_ref())
             .map(Some)
-            .map_err(|m| ConfigError::at(text, e.span(), m)),
+            .map_err(|err| ConfigError::at(text, e.span(), err.to_string())),
         (None, None) => Ok(None),
     }
 }
@@ -413,15 +408,14 @@ fn seconds(text: &str, v: Option<S<Num>>) -> Result<Option<Duration>, ConfigErro
 }
 
 fn web_url(text: &str, s: &S<String>) -> Result<Url, ConfigError> {
-    match Url::parse(s.get_ref().trim()) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
-        Ok(_) | Err(_) => Err(ConfigError::at(
+    parse_web_url(s.get_ref(), None).map_err(|_| {
+        ConfigError::at(
             text,
             s.span(),
             format!("{:?} is not an absolute http(s) URL", s.get_ref()),
         )
-        .help("write the full address, e.g. \"https://www.example.org/news/tag/x/\"")),
-    }
+        .help("write the full address, e.g. \"https://www.example.org/news/tag/x/\"")
+    })
 }
 
 /// `source[i]`, found from the span of the source's name.
@@ -457,7 +451,7 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
         .map(|f| {
             f.get_ref()
                 .parse::<Format>()
-                .map_err(|m| ConfigError::at(text, f.span(), m))
+                .map_err(|e| ConfigError::at(text, f.span(), e.to_string()))
         })
         .transpose()?;
     let timezone = match &s.timezone {
@@ -494,24 +488,27 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
     }
     let max_pages = positive(text, s.max_pages)?.unwrap_or(1);
     let defaults = Source::new(name, input);
+    let rules = DateRules {
+        timezone,
+        day_first: s.day_first.unwrap_or(false),
+    };
     let source = Source {
         title: s.title.map(S::into_inner),
         description: s.description.map(S::into_inner),
         author: s.author.map(S::into_inner),
         page_url,
         format: format.or(select.as_ref().map(|_| Format::Html)),
-        rules: DateRules {
-            timezone,
-            day_first: s.day_first.unwrap_or(false),
-        },
+        rules,
         categories: s
             .categories
             .map(|c| c.into_iter().map(S::into_inner).collect()),
         max_items: positive(text, s.max_items)?,
         select,
-        user_agent: user_agent(text, s.user_agent)?,
-        timeout: seconds(text, s.timeout)?,
-        respect_robots: s.respect_robots.unwrap_or(defaults.respect_robots),
+        fetch: Overrides {
+            user_agent: user_agent(text, s.user_agent)?,
+            timeout: seconds(text, s.timeout)?,
+            respect_robots: s.respect_robots.unwrap_or(defaults.fetch.respect_robots),
+        },
         pagination: Pagination {
             page_param: s.page_param.map(S::into_inner),
             max_pages,
@@ -522,7 +519,7 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
             keep_days: positive(text, s.keep_days)?.map(|d| d as u32),
             keep_items: positive(text, s.keep_items)?,
         },
-        filter: filter(text, s.include, s.exclude, s.since)?,
+        filter: filter(text, s.include, s.exclude, s.since, &rules)?,
         schedule: when(text, s.schedule, s.every)?,
         ..defaults
     };
@@ -533,8 +530,10 @@ fn selectors(text: &str, sel: S<RawSelect>) -> Result<Selectors, ConfigError> {
     let span = sel.span();
     let sel = sel.into_inner();
     let field = |f: Option<S<String>>| -> Result<Option<Field>, ConfigError> {
-        f.map(|f| Field::parse(f.get_ref()).map_err(|m| ConfigError::at(text, f.span(), m)))
-            .transpose()
+        f.map(|f| {
+            Field::parse(f.get_ref()).map_err(|e| ConfigError::at(text, f.span(), e.to_string()))
+        })
+        .transpose()
     };
     let item = field(sel.item)?.ok_or_else(|| {
         ConfigError::at(text, span, "missing key item")

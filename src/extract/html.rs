@@ -4,9 +4,9 @@ use std::sync::LazyLock;
 
 use scraper::{ElementRef, Html, Selector};
 
-use super::select::{Field, Selectors};
 use super::{Listing, RawEntry, RawSummary};
 use crate::model::Origin;
+use crate::source::{Field, Selectors};
 
 fn sel(css: &str) -> Selector {
     // Constant selectors below are valid CSS; a typo would fail every test at once.
@@ -44,10 +44,12 @@ pub fn extract(html: &str, selectors: &Selectors) -> Listing {
         .as_ref()
         .and_then(|f| field_value(root, f, href_of));
     Listing {
-        heading: text_of(&H1).or_else(|| text_of(&TITLE)),
+        heading: text_of(&H1),
+        title: text_of(&TITLE),
         next_page,
         base_href: attr_of(&BASE, "href"),
         canonical: attr_of(&CANONICAL, "href"),
+        home: None,
         entries,
         warnings: Vec::new(),
     }
@@ -130,7 +132,7 @@ fn field_value<'a>(
 }
 
 fn text(el: ElementRef<'_>) -> String {
-    crate::normalize::text::collapse(&el.text().collect::<String>())
+    crate::text::collapse(&el.text().collect::<String>())
 }
 
 #[cfg(test)]
@@ -205,6 +207,7 @@ mod tests {
         let s = selectors("div.p", &[("summary", "p.s"), ("categories", ".tags a")]);
         let l = extract(html, &s);
         assert_eq!(l.heading.as_deref(), Some("Tag: A"));
+        assert_eq!(l.title.as_deref(), Some("Site"));
         assert_eq!(l.base_href.as_deref(), Some("/root/"));
         assert_eq!(l.canonical.as_deref(), Some("https://x.org/tag/a/"));
         let e = &l.entries[0];

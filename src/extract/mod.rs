@@ -1,69 +1,19 @@
-//! Listing text → raw entries: what the page says, field by field, before any cleaning.
+//! Listing text and feed bytes → raw entries: what the input says, field by field, before any
+//! cleaning (pure).
 //!
 //! Extraction only finds strings; [`crate::normalize`] decides what they mean. Keeping the two
-//! apart lets `tagfeed preview` show both what a selector matched and what tagfeed made of it.
+//! apart lets `tagfeed preview` show both what a selector matched and what tagfeed made of it, and
+//! lets text listings, HTML listings and external feeds share one normalizer.
 
 pub mod feed;
 pub mod html;
-pub mod select;
 pub mod text;
 
 use serde::Serialize;
 
+use crate::date::DateRules;
 use crate::model::{Origin, Warning};
-use crate::normalize::date::DateRules;
-pub use select::{Field, Selectors};
-
-/// How a listing is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Repeated blocks of date line, title line and summary paragraphs.
-    Text,
-    /// An HTML page read with CSS selectors.
-    Html,
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "text" => Ok(Format::Text),
-            "html" => Ok(Format::Html),
-            other => Err(format!(
-                "unknown format {other:?}: use \"text\" or \"html\""
-            )),
-        }
-    }
-}
-
-impl Format {
-    /// Guesses the format from the content: markup near the start means HTML.
-    pub fn guess(content: &str) -> Format {
-        let head: String = content
-            .trim_start_matches('\u{feff}')
-            .trim_start()
-            .chars()
-            .take(2048)
-            .collect::<String>()
-            .to_ascii_lowercase();
-        let markup = [
-            "<!doctype",
-            "<html",
-            "<head",
-            "<body",
-            "<div",
-            "<ul",
-            "<article",
-            "<?xml",
-        ];
-        if head.starts_with('<') || markup.iter().any(|m| head.contains(m)) {
-            Format::Html
-        } else {
-            Format::Text
-        }
-    }
-}
+use crate::source::{Format, Selectors};
 
 /// A summary as found: plain-text paragraphs, or an HTML fragment still to be sanitized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,6 +30,8 @@ pub enum RawSummary {
 pub struct RawEntry {
     /// Where it is on the page.
     pub origin: Origin,
+    /// The entry's own id as the input gives it (a feed's guid); listings have none.
+    pub id: Option<String>,
     /// Title text.
     pub title: Option<String>,
     /// The href as written (maybe relative).
@@ -97,6 +49,7 @@ impl RawEntry {
     pub fn new(origin: Origin) -> Self {
         RawEntry {
             origin,
+            id: None,
             title: None,
             link: None,
             date: None,
@@ -106,15 +59,21 @@ impl RawEntry {
     }
 }
 
-/// Everything extracted from one listing page.
+/// Everything extracted from one listing page or feed.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Listing {
-    /// The page's own heading ("Tag: Partnerships"), the default feed title.
+    /// The page's own heading: its first `<h1>` ("Tag: Partnerships"), a text listing's first
+    /// line, a feed's title.
     pub heading: Option<String>,
+    /// An HTML page's `<title>` ("RaspberryPi – whizzy.org").
+    pub title: Option<String>,
     /// `<base href>`, which HTML resolves relative links against.
     pub base_href: Option<String>,
-    /// `<link rel="canonical">`, a last resort for resolving links when no `page_url` is set.
+    /// `<link rel="canonical">`, or a feed's self link: a last resort for resolving links when
+    /// nothing else gives the address.
     pub canonical: Option<String>,
+    /// The site a feed belongs to (its alternate link).
+    pub home: Option<String>,
     /// The link to the next (older) page, when the source has a `next_page` selector.
     pub next_page: Option<String>,
     /// Entries in page order.
@@ -147,22 +106,4 @@ pub enum ExtractError {
     )]
     /// An HTML listing without `[source.select]`.
     NoSelectors,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn guesses_format() {
-        assert_eq!(Format::guess("\u{feff}<!DOCTYPE html><html>"), Format::Html);
-        assert_eq!(
-            Format::guess("  <listing-with-preview a=\"b\">"),
-            Format::Html
-        );
-        assert_eq!(
-            Format::guess("Tag: X\n\nOct. 9, 2020\n\nTitle"),
-            Format::Text
-        );
-    }
 }

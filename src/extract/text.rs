@@ -15,8 +15,8 @@
 //! normalization), so one bad date never glues two articles together.
 
 use super::{Listing, RawEntry, RawSummary};
+use crate::date::{self, DateRules};
 use crate::model::{Origin, Warning};
-use crate::normalize::date::{self, DateRules};
 
 struct Block {
     line: usize,

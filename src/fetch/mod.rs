@@ -8,6 +8,9 @@
 //!   streaming, gzip and brotli accepted;
 //! - connection errors, timeouts and 5xx retried with exponential backoff and jitter; 429/503 with
 //!   `Retry-After` waited out when short enough, otherwise reported.
+//!
+//! The settings live here too: `[fetch]` ([`FetchSettings`]), a source's own overrides
+//! ([`Overrides`]) and the validators a conditional GET sends back ([`Validators`]).
 
 mod polite;
 mod robots;
@@ -16,16 +19,102 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
+use serde::Serialize;
 use url::Url;
 
-use crate::config::FetchSettings;
-use crate::store::Validators;
+use crate::model::PROJECT_URL;
 use polite::Gates;
 use robots::RobotsCache;
 
-/// One page to fetch.
+/// The default `User-Agent`: product, version and a URL where site owners can read about it.
+pub fn default_user_agent() -> String {
+    format!("tagfeed/{} (+{PROJECT_URL})", env!("CARGO_PKG_VERSION"))
+}
+
+/// `[fetch]`: how politely and how patiently pages are fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchSettings {
+    /// Sent with every request; robots.txt rules are matched on its first word.
+    pub user_agent: String,
+    /// Whole request, headers to last body byte.
+    pub timeout: Duration,
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Bodies larger than this are refused without being read whole.
+    pub max_body: u64,
+    /// Minimum pause between two requests to one host.
+    pub min_delay: Duration,
+    /// Hosts fetched at the same time.
+    pub concurrency: usize,
+    /// Extra attempts after a connection error, timeout or 5xx.
+    pub retries: u32,
+    /// First pause before a retry; doubles each time, with jitter.
+    pub retry_delay: Duration,
+    /// The longest `Retry-After` tagfeed waits for; longer ones skip the source for this run.
+    pub max_retry_after: Duration,
+    /// How long a run waits for another run to finish before giving up.
+    pub lock_wait: Duration,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            user_agent: default_user_agent(),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(30),
+            max_body: 10 * 1024 * 1024,
+            min_delay: Duration::from_secs(1),
+            concurrency: 8,
+            retries: 2,
+            retry_delay: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(120),
+            lock_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What one source changes about fetching: its own `user_agent`, `timeout` and
+/// `respect_robots`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overrides {
+    /// Overrides `[fetch] user_agent`.
+    pub user_agent: Option<String>,
+    /// Overrides `[fetch] timeout`.
+    pub timeout: Option<Duration>,
+    /// Whether robots.txt is obeyed; `false` only with the site's permission.
+    pub respect_robots: bool,
+}
+
+impl Default for Overrides {
+    /// Nothing overridden, robots.txt obeyed.
+    fn default() -> Self {
+        Overrides {
+            user_agent: None,
+            timeout: None,
+            respect_robots: true,
+        }
+    }
+}
+
+/// HTTP validators for a conditional GET.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Validators {
+    /// Sent back as `If-None-Match`.
+    pub etag: Option<String>,
+    /// Sent back as `If-Modified-Since`.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// Whether there is anything to send.
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// One request, as [`Fetcher::request`] builds it from the settings and a source's overrides.
 #[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
+struct Request<'a> {
     /// The page.
     pub url: &'a Url,
     /// Sent as `User-Agent`, and matched against robots.txt.
@@ -161,8 +250,34 @@ impl Fetcher {
         &self.settings
     }
 
-    /// Fetches one page: robots.txt first, then the page, retrying transient failures.
-    pub async fn get(&self, req: Request<'_>) -> Result<Response, FetchError> {
+    /// The one place a request is put together: `[fetch]` settings, then the source's overrides.
+    fn request<'a>(
+        &'a self,
+        url: &'a Url,
+        how: &'a Overrides,
+        validators: Option<&'a Validators>,
+    ) -> Request<'a> {
+        Request {
+            url,
+            user_agent: how
+                .user_agent
+                .as_deref()
+                .unwrap_or(&self.settings.user_agent),
+            timeout: how.timeout.unwrap_or(self.settings.timeout),
+            validators: validators.filter(|v| !v.is_empty()),
+            respect_robots: how.respect_robots,
+        }
+    }
+
+    /// Fetches one page (conditionally when `validators` are given): robots.txt first, then the
+    /// page, retrying transient failures.
+    pub async fn get(
+        &self,
+        url: &Url,
+        how: &Overrides,
+        validators: Option<&Validators>,
+    ) -> Result<Response, FetchError> {
+        let req = self.request(url, how, validators);
         if req.respect_robots {
             let rules = self.robots.rules(self, req.url, req.user_agent).await?;
             if !rules.allowed(req.url) {

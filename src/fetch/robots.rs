@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 use url::Url;
 
-use super::{FetchError, Fetcher, Request, Response};
+use super::{FetchError, Fetcher, Overrides, Response};
 
 /// What a site's robots.txt says for our agent.
 pub enum Rules {
@@ -87,13 +87,12 @@ async fn fetch(
     user_agent: &str,
     agent: &str,
 ) -> Result<Arc<Rules>, FetchError> {
-    let req = Request {
-        url: &robots,
-        user_agent,
-        timeout: fetcher.settings.timeout,
-        validators: None,
+    let how = Overrides {
+        user_agent: Some(user_agent.to_string()),
+        timeout: None,
         respect_robots: false,
     };
+    let req = fetcher.request(&robots, &how, None);
     let result = fetcher
         .gates
         .polite(&robots, fetcher.settings.min_delay, fetcher.attempt(&req))

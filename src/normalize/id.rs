@@ -1,19 +1,30 @@
 //! Stable entry ids.
 //!
 //! Feed readers decide "new or already read" by id, so an id must never change for the same
-//! article, and two articles must never share one. The rule:
+//! article, and two articles must never share one. The rules, in order:
 //!
-//! 1. An entry with a link gets its **canonical link**: scheme and host lowercased (the URL parser
+//! 1. An entry whose input gives it an id (a feed's guid) keeps it when it is an absolute URI
+//!    (`tag:`, `urn:`, `http:`…); a bare guid like "12345", not unique across feeds, becomes a hash
+//!    of the feed and the guid.
+//! 2. An entry with a link gets its **canonical link**: scheme and host lowercased (the URL parser
 //!    does this), default port dropped, fragment removed, and tracking parameters (`utm_*`,
 //!    `fbclid`, `gclid`, `dclid`, `msclkid`, `mc_cid`, `mc_eid`, `igshid`) removed.
-//! 2. An entry without one gets `urn:uuid:` + a UUID-shaped BLAKE3 hash of the source name, the
-//!    normalized title (lowercase, whitespace collapsed) and the published date in UTC (empty when
+//! 3. An entry without one gets `urn:uuid:` + a UUID-shaped BLAKE3 hash of the source name, the
+//!    title key (lowercase, whitespace collapsed) and the published date in UTC (empty when
 //!    undated). The prefix makes it a valid Atom id and RSS guid.
+//! 4. Rows that share a link under different titles (a table of releases pointing at one
+//!    advisory) are different articles: the one stored under the link keeps it (else the first on
+//!    the page), each other one gets a hash of the link and its title ([`Ids`]). Rows the same in
+//!    title and link are one entry.
 //!
 //! The hash never includes mutable text beyond the title, and never the first-seen time.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use url::Url;
+
+use crate::model::title_key;
 
 const TRACKING: &[&str] = &[
     "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid",
@@ -24,7 +35,7 @@ fn is_tracking(key: &str) -> bool {
     key.starts_with("utm_") || TRACKING.contains(&key.as_str())
 }
 
-/// The canonical form of an article URL (rule 1 above).
+/// The canonical form of an article URL (rule 2 above).
 pub fn canonical(url: &Url) -> Url {
     let mut url = url.clone();
     url.set_fragment(None);
@@ -43,10 +54,8 @@ pub fn canonical(url: &Url) -> Url {
     url
 }
 
-/// The id of an entry without a link (rule 2 above).
+/// The id of an entry without a link (rule 3 above).
 pub fn hashed(source: &str, title: &str, published: Option<DateTime<FixedOffset>>) -> String {
-    let title = title.to_lowercase();
-    let title: Vec<&str> = title.split_whitespace().collect();
     let date = published
         .map(|d| {
             d.with_timezone(&Utc)
@@ -54,7 +63,7 @@ pub fn hashed(source: &str, title: &str, published: Option<DateTime<FixedOffset>
         })
         .unwrap_or_default();
     let mut hasher = blake3::Hasher::new();
-    for part in ["tagfeed-id-v1", source, &title.join(" "), &date] {
+    for part in ["tagfeed-id-v1", source, &title_key(title), &date] {
         hasher.update(part.as_bytes());
         hasher.update(&[0]);
     }
@@ -72,6 +81,113 @@ pub fn hashed(source: &str, title: &str, published: Option<DateTime<FixedOffset>
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// The id an input's own id gives (rule 1), or `None` when it gives none.
+pub fn own(scope: &str, given: Option<&str>) -> Option<String> {
+    let own = given.map(str::trim).filter(|s| !s.is_empty())?;
+    Some(if Url::parse(own).is_ok() && valid_uuid_urn(own) {
+        own.to_string()
+    } else {
+        hashed(scope, &format!("guid {own}"), None)
+    })
+}
+
+/// A `urn:uuid:` id must hold a real UUID (8-4-4-4-12 hex digits); other ids pass.
+fn valid_uuid_urn(id: &str) -> bool {
+    let Some(uuid) = id
+        .get(..9)
+        .filter(|p| p.eq_ignore_ascii_case("urn:uuid:"))
+        .map(|_| &id[9..])
+    else {
+        return true;
+    };
+    let groups: Vec<&str> = uuid.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The id of a row that shares `link` with another article (rule 4).
+fn split(scope: &str, link: &str, title: &str) -> String {
+    hashed(scope, &format!("link {link} {}", title_key(title)), None)
+}
+
+/// What rule 4 needs to remember: the ids already stored for this source (with the title key each
+/// was stored under) and which links this read has handed out so far. One per read of a source,
+/// carried from page to page.
+#[derive(Debug, Clone, Default)]
+pub struct Ids {
+    stored: HashMap<String, String>,
+    claimed: HashMap<String, String>,
+}
+
+/// What rule 4 decided for one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The row is the article the link stands for: its id is the link.
+    Link,
+    /// The row is another article at that link: its id is this hash.
+    Split {
+        /// The row's id.
+        id: String,
+        /// Whether the row was split off before (it is stored under this id).
+        known: bool,
+    },
+}
+
+impl Ids {
+    /// Ids for a read of a source whose stored entries are `stored` (id → title).
+    pub fn new(stored: impl IntoIterator<Item = (String, String)>) -> Ids {
+        Ids {
+            stored: stored
+                .into_iter()
+                .map(|(id, title)| (id, title_key(&title)))
+                .collect(),
+            claimed: HashMap::new(),
+        }
+    }
+
+    /// Whether `id` is stored already.
+    pub fn is_stored(&self, id: &str) -> bool {
+        self.stored.contains_key(id)
+    }
+
+    /// Decides rule 4 for a row with link id `link` and `title`. `on_page` says whether a row with
+    /// `link` and some other title is on the same page (so the stored owner is still there).
+    pub fn claim(
+        &mut self,
+        scope: &str,
+        link: &str,
+        title: &str,
+        on_page: impl Fn(&str) -> bool,
+    ) -> Claim {
+        let key = title_key(title);
+        let split_off = |known: bool| Claim::Split {
+            id: split(scope, link, title),
+            known,
+        };
+        match self.claimed.get(link) {
+            Some(owner) if *owner == key => return Claim::Link,
+            Some(_) => {
+                let id = split(scope, link, title);
+                let known = self.is_stored(&id);
+                return Claim::Split { id, known };
+            }
+            None => {}
+        }
+        if self.is_stored(&split(scope, link, title)) {
+            return split_off(true);
+        }
+        match self.stored.get(link) {
+            Some(owner) if *owner != key && on_page(owner) => split_off(false),
+            _ => {
+                self.claimed.insert(link.to_string(), key);
+                Claim::Link
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -107,5 +223,70 @@ mod tests {
         // The same instant written in another offset is the same entry.
         let utc = DateTime::parse_from_rfc3339("2020-10-09T04:00:00Z").ok();
         assert_eq!(a, hashed("partnerships", "DOD Uses Contacts", utc));
+        // Ids already published never change: this one is in every sample feed since 0.1.0.
+        assert_eq!(
+            hashed(
+                "partnerships",
+                "DOD Uses International Contacts to Help Allies, Partners Combat COVID-19",
+                d
+            ),
+            "urn:uuid:b7d33dd2-d870-8df9-a4bd-61df8de80592"
+        );
+    }
+
+    #[test]
+    fn own_ids() {
+        assert_eq!(
+            own("f", Some(" tag:e.org,2020:1 ")).as_deref(),
+            Some("tag:e.org,2020:1")
+        );
+        assert!(own("f", Some("12345")).unwrap().starts_with("urn:uuid:"));
+        assert_ne!(own("f", Some("12345")), own("g", Some("12345")));
+        assert_eq!(own("f", Some("  ")), None);
+        assert!(valid_uuid_urn(
+            "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a"
+        ));
+        assert!(!valid_uuid_urn("urn:uuid:988EF5C55CDEA24EDE1251744888912"));
+        assert!(
+            own("f", Some("urn:uuid:988EF5C55CDEA24EDE1251744888912"))
+                .unwrap()
+                .starts_with("urn:uuid:")
+        );
+    }
+
+    #[test]
+    fn a_shared_link_stays_with_its_stored_owner() {
+        let link = "https://v.example/a";
+        let none = |_: &str| false;
+        // A first read: the first row takes the link, the second is split off.
+        let mut ids = Ids::default();
+        assert_eq!(ids.claim("s", link, "One", none), Claim::Link);
+        assert_eq!(
+            ids.claim("s", link, "one ", none),
+            Claim::Link,
+            "same title"
+        );
+        let Claim::Split { id: two, known } = ids.claim("s", link, "Two", none) else {
+            panic!("Two shares the link")
+        };
+        assert!(!known);
+        // A later read with the rows swapped: ids follow the titles, not the positions.
+        let stored = [
+            (link.to_string(), "One".to_string()),
+            (two.clone(), "Two".into()),
+        ];
+        let mut ids = Ids::new(stored);
+        let on_page = |t: &str| t == "one";
+        assert_eq!(
+            ids.claim("s", link, "Two", on_page),
+            Claim::Split {
+                id: two,
+                known: true
+            }
+        );
+        assert_eq!(ids.claim("s", link, "One", on_page), Claim::Link);
+        // The owner's title was edited and it is alone at the link: it keeps the link.
+        let mut ids = Ids::new([(link.to_string(), "One".to_string())]);
+        assert_eq!(ids.claim("s", link, "One (updated)", none), Claim::Link);
     }
 }

@@ -1,25 +1,31 @@
-//! Raw entries → [`Entry`] values: text cleaned, links absolute, dates read, ids assigned.
+//! Raw entries → [`Entry`] values: text cleaned, links absolute, dates read, ids assigned, first-seen
+//! times set, duplicates folded (pure).
+//!
+//! The one normalizer: text listings, HTML listings and external feeds all come through
+//! [`normalize`], and entries read again are reconciled with their stored copy by
+//! [`stored::reconcile`]. Nothing else sets ids, links, dates or first-seen times.
 
-pub mod date;
-mod date_words;
 pub mod id;
-pub mod text;
+pub mod stored;
+pub mod term;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use url::Url;
 
+use crate::date::{self, DateRules};
 use crate::extract::{Listing, RawEntry, RawSummary};
-use crate::model::{Entry, Origin, Warning};
-use date::DateRules;
+use crate::model::{Entry, LinkError, Origin, Warning, web_url};
+use crate::text;
+pub use id::Ids;
 
 /// What normalization needs to know about the source, and the moment of the run (passed in, never
 /// read from the clock here, so results are reproducible).
 #[derive(Debug, Clone)]
 pub struct Context<'a> {
-    /// Source name, part of hashed ids.
-    pub source: &'a str,
+    /// The source name or external feed's key: part of hashed ids.
+    pub scope: &'a str,
     /// The listing's public address, to resolve relative links.
     pub page_url: Option<&'a Url>,
     /// How to read the source's dates.
@@ -28,13 +34,14 @@ pub struct Context<'a> {
     pub categories: &'a [String],
     /// Dates after `now` + 1 day are implausible.
     pub now: DateTime<Utc>,
-    /// First-seen time given to this run's entries; undated entries are dated by it.
+    /// First-seen time of the page's first entry; each further one is a second older, so undated
+    /// entries keep the page's order in readers that sort by date.
     pub seen_at: DateTime<FixedOffset>,
 }
 
 /// Dates before this are placeholders or parse accidents, not listing dates.
 fn earliest_plausible() -> DateTime<Utc> {
-    DateTime::from_timestamp(788_918_400, 0).unwrap_or_default() // 1995-01-01T00:00:00Z
+    DateTime::from_timestamp(788_918_400, 0).unwrap_or(DateTime::<Utc>::MIN_UTC) // 1995-01-01
 }
 
 /// Normalized entries in listing order, with what went wrong along the way.
@@ -49,39 +56,173 @@ pub struct Normalized {
 }
 
 /// The URL relative links of this listing resolve against: `<base href>` (itself resolved against
-/// the page URL), else the configured page URL, else an absolute `<link rel=canonical>`.
+/// the page URL), else the configured page URL, else an absolute `<link rel=canonical>` (a feed's
+/// self link).
 pub fn base_url(listing: &Listing, page_url: Option<&Url>) -> Option<Url> {
-    let absolute = |s: &str, base: Option<&Url>| {
-        match base {
-            Some(b) => b.join(s),
-            None => Url::parse(s),
-        }
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-    };
     listing
         .base_href
         .as_deref()
-        .and_then(|b| absolute(b, page_url))
+        .and_then(|b| web_url(b, page_url).ok())
         .or_else(|| page_url.cloned())
-        .or_else(|| listing.canonical.as_deref().and_then(|c| absolute(c, None)))
+        .or_else(|| {
+            listing
+                .canonical
+                .as_deref()
+                .and_then(|c| web_url(c, None).ok())
+        })
 }
 
-/// Turns raw entries into entries, reporting every entry it had to skip or change.
-pub fn normalize(listing: &Listing, ctx: &Context<'_>) -> Normalized {
+/// An entry being normalized: where it was, and whether its id is its link (rule 4 of [`id`]).
+struct Pending {
+    entry: Entry,
+    origin: Origin,
+    by_link: bool,
+}
+
+/// Turns one page's raw entries into entries, reporting every entry it had to skip or change.
+/// `ids` carries what is stored and what earlier pages of this read claimed.
+pub fn normalize(listing: &Listing, ctx: &Context<'_>, ids: &mut Ids) -> Normalized {
     let base = base_url(listing, ctx.page_url);
     let mut warnings = listing.warnings.clone();
-    let entries: Vec<Entry> = listing
+    let mut pending: Vec<Pending> = listing
         .entries
         .iter()
         .enumerate()
-        .filter_map(|(position, raw)| entry(raw, position, base.as_ref(), ctx, &mut warnings))
+        .filter_map(|(position, raw)| {
+            let seen_at = ctx.seen_at - Duration::seconds(position as i64);
+            entry(raw, base.as_ref(), ctx, seen_at, &mut warnings)
+        })
         .collect();
-    let (entries, duplicates) = dedupe(entries);
+    warnings.extend(shared_links(&mut pending, ctx.scope, ids));
+    let (entries, duplicates) = dedupe(pending.into_iter().map(|p| p.entry));
     Normalized {
         entries,
         warnings,
         duplicates,
+    }
+}
+
+fn entry(
+    raw: &RawEntry,
+    base: Option<&Url>,
+    ctx: &Context<'_>,
+    seen_at: DateTime<FixedOffset>,
+    warnings: &mut Vec<Warning>,
+) -> Option<Pending> {
+    let at = raw.origin;
+    let summary = match &raw.summary {
+        Some(RawSummary::Text(paras)) => {
+            let paras: Vec<String> = paras.iter().map(|p| text::plain(p)).collect();
+            text::paragraphs_to_html(&paras)
+        }
+        Some(RawSummary::Html(html)) => text::sanitize_html(html, base),
+        None => None,
+    };
+    let mut title = raw.title.as_deref().map(text::plain).unwrap_or_default();
+    if title.is_empty() {
+        // Feeds' notes and some listings' items have no title; readers need one.
+        let from = summary.as_deref().map(text::strip_tags).unwrap_or_default();
+        title = text::shorten(&from, 80);
+    }
+    if title.is_empty() {
+        warnings.push(Warning::at(at, "no title found; entry skipped"));
+        return None;
+    }
+    let link = raw
+        .link
+        .as_deref()
+        .and_then(|href| resolve_link(href, base, at, warnings));
+    let published = raw
+        .date
+        .as_deref()
+        .and_then(|d| read_date(d, ctx, at, warnings));
+    let own = id::own(ctx.scope, raw.id.as_deref());
+    let by_link = own.is_none() && link.is_some();
+    let id = match (own, &link) {
+        (Some(own), _) => own,
+        (None, Some(l)) => id::canonical(l).to_string(),
+        (None, None) => id::hashed(ctx.scope, &title, published),
+    };
+    let own_categories: Vec<String> = raw.categories.iter().map(|c| text::plain(c)).collect();
+    Some(Pending {
+        entry: Entry {
+            id,
+            title,
+            link,
+            published,
+            first_seen: seen_at,
+            updated: None,
+            summary,
+            categories: union_categories(&own_categories, ctx.categories),
+            via: None,
+        },
+        origin: at,
+        by_link,
+    })
+}
+
+/// Rule 4 of [`id`]: rows of this page that share a link under different titles become separate
+/// entries. Returns one warning per shared link, the first time its rows are split.
+fn shared_links(pending: &mut [Pending], scope: &str, ids: &mut Ids) -> Vec<Warning> {
+    let titles: HashSet<(String, String)> = pending
+        .iter()
+        .filter(|p| p.by_link)
+        .map(|p| (p.entry.id.clone(), crate::model::title_key(&p.entry.title)))
+        .collect();
+    let mut groups: HashMap<String, (Vec<Origin>, bool)> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for p in pending.iter_mut().filter(|p| p.by_link) {
+        let link = p.entry.id.clone();
+        let on_page = |owner: &str| titles.contains(&(link.clone(), owner.to_string()));
+        let claim = ids.claim(scope, &link, &p.entry.title, on_page);
+        let group = groups.entry(link.clone()).or_insert_with(|| {
+            order.push(link.clone());
+            (Vec::new(), false)
+        });
+        group.0.push(p.origin);
+        if let id::Claim::Split { id, known } = claim {
+            p.entry.id = id;
+            group.1 |= !known;
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|link| {
+            let (origins, new_split) = groups.remove(&link)?;
+            let mut distinct: Vec<Origin> = Vec::new();
+            for o in origins {
+                if !distinct.contains(&o) {
+                    distinct.push(o);
+                }
+            }
+            (new_split && distinct.len() > 1).then(|| {
+                Warning::page(format!(
+                    "{} link to {link} under different titles; each is kept as its own entry",
+                    origins_text(&distinct)
+                ))
+            })
+        })
+        .collect()
+}
+
+/// "items 1 and 2", "items 1, 4 and 7", "line 3 and item 5".
+fn origins_text(origins: &[Origin]) -> String {
+    let all_items = origins.iter().all(|o| matches!(o, Origin::Item(_)));
+    let parts: Vec<String> = origins
+        .iter()
+        .map(|o| match o {
+            Origin::Item(n) if all_items => n.to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    let list = match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => parts.join(""),
+    };
+    if all_items {
+        format!("items {list}")
+    } else {
+        list
     }
 }
 
@@ -106,101 +247,25 @@ pub fn dedupe(entries: impl IntoIterator<Item = Entry>) -> (Vec<Entry>, usize) {
     (out, folded)
 }
 
-fn entry(
-    raw: &RawEntry,
-    position: usize,
-    base: Option<&Url>,
-    ctx: &Context<'_>,
-    warnings: &mut Vec<Warning>,
-) -> Option<Entry> {
-    let at = raw.origin;
-    let title = raw.title.as_deref().map(text::plain).unwrap_or_default();
-    if title.is_empty() {
-        warnings.push(Warning::at(at, "no title found; entry skipped"));
-        return None;
-    }
-    let link = raw
-        .link
-        .as_deref()
-        .and_then(|href| resolve_link(href, base, at, warnings));
-    let published = raw
-        .date
-        .as_deref()
-        .and_then(|d| read_date(d, ctx, at, warnings));
-    let summary = match &raw.summary {
-        Some(RawSummary::Text(paras)) => {
-            let paras: Vec<String> = paras.iter().map(|p| text::plain(p)).collect();
-            text::paragraphs_to_html(&paras)
-        }
-        Some(RawSummary::Html(html)) => text::sanitize_html(html, base),
-        None => None,
-    };
-    let own: Vec<String> = raw.categories.iter().map(|c| text::plain(c)).collect();
-    let categories = union_categories(&own, ctx.categories);
-    let id = match &link {
-        Some(l) => id::canonical(l).to_string(),
-        None => id::hashed(ctx.source, &title, published),
-    };
-    // Undated entries keep the page's order in readers that sort by date: each is a second
-    // older than the one above it.
-    let first_seen = ctx.seen_at - Duration::seconds(position as i64);
-    Some(Entry {
-        id,
-        title,
-        link,
-        published,
-        first_seen,
-        updated: None,
-        summary,
-        categories,
-        via: None,
-    })
-}
-
 fn resolve_link(
     href: &str,
     base: Option<&Url>,
     at: Origin,
     warnings: &mut Vec<Warning>,
 ) -> Option<Url> {
-    let href = href.trim();
-    if href.is_empty() {
+    if href.trim().is_empty() {
         return None;
     }
-    let parsed = match base {
-        Some(b) => b.join(href),
-        None => Url::parse(href),
+    let why = match web_url(href, base) {
+        Ok(u) => return Some(u),
+        Err(e @ LinkError::NotWeb { .. }) => format!("link {e}; left out"),
+        Err(e @ LinkError::Relative { .. }) => {
+            format!("link {e}; set `page_url` for this source")
+        }
+        Err(e @ LinkError::Invalid { .. }) => format!("link {e}; left out"),
     };
-    match parsed {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
-        Ok(u) => {
-            warnings.push(Warning::at(
-                at,
-                format!(
-                    "link {href:?} is a {}: URL, not a web page; left out",
-                    u.scheme()
-                ),
-            ));
-            None
-        }
-        Err(url::ParseError::RelativeUrlWithoutBase) => {
-            warnings.push(Warning::at(
-                at,
-                format!(
-                    "link {href:?} is relative and the page has no address to resolve it \
-                     against; set `page_url` for this source"
-                ),
-            ));
-            None
-        }
-        Err(e) => {
-            warnings.push(Warning::at(
-                at,
-                format!("link {href:?} is not a URL ({e}); left out"),
-            ));
-            None
-        }
-    }
+    warnings.push(Warning::at(at, why));
+    None
 }
 
 fn read_date(
@@ -237,16 +302,17 @@ pub fn plausible(
 /// `a` then the members of `b` not already in `a`, compared case-insensitively; empty ones dropped.
 pub fn union_categories(a: &[String], b: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(a.len() + b.len());
+    let mut seen: HashSet<String> = HashSet::with_capacity(a.len() + b.len());
     for c in a.iter().chain(b) {
         let c = c.trim();
-        if !c.is_empty() && !out.iter().any(|o| o.to_lowercase() == c.to_lowercase()) {
+        if !c.is_empty() && seen.insert(c.to_lowercase()) {
             out.push(c.to_string());
         }
     }
     out
 }
 
-/// Sorts newest first (ties keep listing order) and keeps at most `max` entries.
+/// Sorts newest first by [`Entry::date`] (ties keep their order) and keeps at most `max`.
 pub fn newest_first(mut entries: Vec<Entry>, max: usize) -> Vec<Entry> {
     entries.sort_by_key(|e| std::cmp::Reverse(e.date()));
     entries.truncate(max);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::Origin;
 
 fn raw(n: usize, title: &str, link: Option<&str>, date: Option<&str>) -> RawEntry {
     let mut e = RawEntry::new(Origin::Item(n));
@@ -12,14 +13,14 @@ fn run(listing: &Listing, page: Option<&str>) -> Normalized {
     let page = page.map(|p| Url::parse(p).unwrap());
     let now: DateTime<Utc> = "2026-11-28T12:00:00Z".parse().unwrap();
     let ctx = Context {
-        source: "s",
+        scope: "s",
         page_url: page.as_ref(),
         rules: DateRules::default(),
         categories: &["Tag".to_string()],
         now,
         seen_at: now.fixed_offset(),
     };
-    normalize(listing, &ctx)
+    normalize(listing, &ctx, &mut Ids::default())
 }
 
 #[test]
@@ -95,7 +96,8 @@ fn implausible_and_bad_dates_become_undated_with_a_warning() {
 fn duplicates_fold_into_one_with_all_categories() {
     let mut a = raw(1, "A", Some("https://e.org/a"), None);
     a.categories = vec!["x".into()];
-    let mut b = raw(2, "A again", Some("https://e.org/a#comments"), None);
+    // The same article again (a "comments" link to it): same title, same canonical link.
+    let mut b = raw(2, " a ", Some("https://e.org/a#comments"), None);
     b.categories = vec!["X".into(), "y".into()];
     let l = Listing {
         entries: vec![a, b],
@@ -139,4 +141,81 @@ fn newest_first_keeps_listing_order_on_ties() {
     let entries = newest_first(run(&l, None).entries, 2);
     let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(titles, ["Same day 1", "Same day 2"]);
+}
+
+#[test]
+fn an_entry_without_a_title_borrows_its_summary() {
+    let mut e = raw(1, "", None, None);
+    e.title = None;
+    e.summary = Some(RawSummary::Html(
+        "<p>A note without a title, long enough to be cut somewhere sensible for readers of it.</p>"
+            .into(),
+    ));
+    let n = run(
+        &Listing {
+            entries: vec![e],
+            ..Listing::default()
+        },
+        None,
+    );
+    assert_eq!(
+        n.entries[0].title,
+        "A note without a title, long enough to be cut somewhere sensible for readers of…"
+    );
+}
+
+#[test]
+fn feed_ids_and_relative_links_against_the_self_link() {
+    // An external feed read from a file: its own guid, and a link only its self link resolves.
+    let mut a = raw(
+        1,
+        "One",
+        Some("/posts/1"),
+        Some("2020-10-09T14:30:00+00:00"),
+    );
+    a.id = Some("tag:blog.example,2020:1".into());
+    let mut b = raw(2, "Two", None, None);
+    b.id = Some("12345".into());
+    let l = Listing {
+        canonical: Some("https://blog.example/feed.xml".into()),
+        entries: vec![a, b],
+        ..Listing::default()
+    };
+    let n = run(&l, None);
+    assert_eq!(n.entries[0].id, "tag:blog.example,2020:1");
+    assert_eq!(
+        n.entries[0].link.as_ref().unwrap().as_str(),
+        "https://blog.example/posts/1"
+    );
+    assert!(
+        n.entries[1].id.starts_with("urn:uuid:"),
+        "a bare guid is scoped to its feed"
+    );
+}
+
+#[test]
+fn rows_sharing_a_link_are_split_and_named_once() {
+    let l = Listing {
+        entries: vec![
+            raw(1, "Widget 1 fix", Some("https://v.example/adv"), None),
+            raw(2, "Widget 2 fix", Some("https://v.example/adv"), None),
+            raw(3, "Widget 1 fix", Some("https://v.example/adv"), None),
+        ],
+        ..Listing::default()
+    };
+    let n = run(&l, None);
+    let ids: Vec<&str> = n.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_eq!(ids[0], "https://v.example/adv");
+    assert!(ids[1].starts_with("urn:uuid:"));
+    assert_eq!(n.duplicates, 1);
+    assert_eq!(
+        n.warnings[0].to_string(),
+        "items 1, 2 and 3 link to https://v.example/adv under different titles; each is kept as \
+         its own entry"
+    );
+    assert_eq!(
+        origins_text(&[Origin::Line(3), Origin::Item(5)]),
+        "line 3 and item 5"
+    );
 }

@@ -1,6 +1,6 @@
-//! A whole run: walk every selected source and read every external feed (concurrently,
-//! politely), merge each into the store and write its feeds as it arrives, then build the merged
-//! feeds and the OPML list. A failing input is recorded and reported; the rest go on.
+//! A whole run: choose what runs, read every chosen source and external feed concurrently
+//! (politely: the fetcher spaces requests per host), store and publish each as it arrives, then
+//! rebuild the merges and the OPML list. A failing input is recorded and reported; the rest go on.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -10,23 +10,22 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use super::walk::{FeedRead, Known, fetch_feed};
-use super::{RefreshError, Report, Walk, apply, merges, walk};
-use crate::config::{Config, Input, Source, feed_key};
+use super::{RefreshError, Report, external, feed_key, merge, source};
+use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::publish::WriteOutcome;
-use crate::store::{Store, StoreError};
+use crate::source::Input;
+use crate::store::Store;
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Only these sources or merges (all when empty). A merge brings its inputs along.
+    /// Only these sources and merges (everything when empty). A chosen source also rebuilds the
+    /// merges it feeds; a chosen merge reads its external feeds and rebuilds from the store, and
+    /// never fetches its sources (they run when chosen themselves).
     pub only: Vec<String>,
-    /// Walk older pages even for sources back-filled before.
+    /// Walk older pages (up to `backfill_pages`) even for sources back-filled before.
     pub backfill: bool,
-    /// A selected merge refreshes only its external feeds, not its sources (the daemon runs
-    /// those on their own schedules).
-    pub skip_merge_sources: bool,
 }
 
 /// What an outcome is about.
@@ -68,9 +67,46 @@ impl RunReport {
     }
 }
 
-enum Job {
-    Source(usize, Result<Walk, RefreshError>),
-    Feed(usize, Result<FeedRead, RefreshError>),
+/// The sources, external feeds and merges a run touches, as indexes into the config.
+struct Selection<'a> {
+    sources: Vec<usize>,
+    feeds: Vec<&'a Input>,
+    merges: Vec<usize>,
+}
+
+impl<'a> Selection<'a> {
+    fn of(config: &'a Config, only: &[String]) -> Selection<'a> {
+        let chosen = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+        let sources: Vec<usize> = (0..config.sources.len())
+            .filter(|&i| chosen(&config.sources[i].name))
+            .collect();
+        let merges: Vec<usize> = (0..config.merges.len())
+            .filter(|&i| {
+                let m = &config.merges[i];
+                chosen(&m.name) || m.sources.iter().any(|s| chosen(s))
+            })
+            .collect();
+        let feeds = config
+            .external_feeds()
+            .into_iter()
+            .filter(|f| {
+                config
+                    .merges
+                    .iter()
+                    .any(|m| chosen(&m.name) && m.feeds.contains(f))
+            })
+            .collect();
+        Selection {
+            sources,
+            feeds,
+            merges,
+        }
+    }
+}
+
+enum Done {
+    Source(usize, Result<source::Walk, RefreshError>),
+    Feed(usize, Result<external::Fetched, RefreshError>),
 }
 
 /// Refreshes what `opts` selects. `on_outcome` hears about each source, feed and merge as it
@@ -83,72 +119,44 @@ pub async fn run(
     mut on_outcome: impl FnMut(&Outcome),
 ) -> RunReport {
     let now = Utc::now().trunc_subsecs(0);
-    let chosen = |name: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == name);
-    let merges: Vec<usize> = (0..config.merges.len())
-        .filter(|&i| {
-            let m = &config.merges[i];
-            chosen(&m.name) || m.sources.iter().any(|s| chosen(s))
-        })
-        .collect();
-    let wanted_by_merge = |name: &str| {
-        merges.iter().any(|&i| {
-            chosen(&config.merges[i].name) && config.merges[i].sources.iter().any(|s| s == name)
-        })
-    };
-    let feeds: Vec<&Input> = config
-        .external_feeds()
-        .into_iter()
-        .filter(|f| {
-            merges
-                .iter()
-                .any(|&i| chosen(&config.merges[i].name) && config.merges[i].feeds.contains(f))
-        })
-        .collect();
-
+    let chosen = Selection::of(config, &opts.only);
     let mut outcomes = Vec::new();
     let mut tasks = JoinSet::new();
-    for (i, source) in config.sources.iter().enumerate() {
-        if !chosen(&source.name) && !wanted_by_merge(&source.name) {
-            continue;
+    for &i in &chosen.sources {
+        let s = &config.sources[i];
+        match source::prepare(store, s, opts.backfill) {
+            Ok(known) => {
+                let (fetcher, s) = (fetcher.clone(), s.clone());
+                tasks.spawn(
+                    async move { Done::Source(i, source::walk(fetcher, &s, known, now).await) },
+                );
+            }
+            Err(e) => outcomes.push(finish(store, &s.name, Kind::Source, Err(e.into()), now)),
         }
-        match prepare(store, source, opts.backfill) {
-            Ok((known, backfill)) => {
-                let (fetcher, source) = (fetcher.clone(), source.clone());
+    }
+    for (i, &input) in chosen.feeds.iter().enumerate() {
+        match external::prepare(store, input) {
+            Ok(known) => {
+                let (fetcher, input) = (fetcher.clone(), input.clone());
                 tasks.spawn(async move {
-                    Job::Source(i, walk(fetcher, &source, known, backfill, now).await)
+                    Done::Feed(i, external::fetch(fetcher, &input, known, now).await)
                 });
             }
-            Err(e) => {
-                let o = finish(store, &source.name, Kind::Source, Err(e.into()), now);
-                on_outcome(&o);
-                outcomes.push(o);
-            }
+            Err(e) => outcomes.push(feed_outcome(store, input, Err(e.into()), now)),
         }
     }
-    for (i, input) in feeds.iter().enumerate() {
-        let validators = match input {
-            Input::Url(u) => store.validators(u.as_str()).unwrap_or_default(),
-            Input::Path(_) => Default::default(),
-        };
-        let (fetcher, input) = (fetcher.clone(), (*input).clone());
-        tasks
-            .spawn(async move { Job::Feed(i, fetch_feed(fetcher, &input, validators, now).await) });
-    }
+    outcomes.iter().for_each(&mut on_outcome);
     while let Some(joined) = tasks.join_next().await {
         let o = match joined {
-            Ok(Job::Source(i, walked)) => {
-                let name = &config.sources[i].name;
-                let result = walked.and_then(|w| apply::source(config, store, i, w, now));
-                finish(store, name, Kind::Source, result, now)
+            Ok(Done::Source(i, walked)) => {
+                let s = &config.sources[i];
+                let result = walked.and_then(|w| source::apply(config, store, s, w, now));
+                finish(store, &s.name, Kind::Source, result, now)
             }
-            Ok(Job::Feed(i, read)) => {
-                let input = feeds[i];
-                let result = read.and_then(|r| apply::external(store, input, r, now));
-                let o = finish(store, &feed_key(input), Kind::Feed, result, now);
-                Outcome {
-                    name: input.to_string(),
-                    ..o
-                }
+            Ok(Done::Feed(i, fetched)) => {
+                let input = chosen.feeds[i];
+                let result = fetched.and_then(|f| external::apply(store, input, f, now));
+                feed_outcome(store, input, result, now)
             }
             Err(e) => Outcome {
                 name: "(task)".into(),
@@ -164,14 +172,12 @@ pub async fn run(
         .filter(|o| o.result.is_err())
         .map(|o| o.name.clone())
         .collect();
-    for &i in &merges {
+    for &i in &chosen.merges {
         let m = &config.merges[i];
-        let result = merges::build(config, store, m, &failed);
-        if result.is_ok()
-            && let Err(e) = store.record_success(&m.name, None, now)
-        {
-            tracing::error!(merge = %m.name, error = %e, "cannot record the success");
-        }
+        let result = merge::build(config, store, m, &failed).and_then(|r| {
+            store.record_success(&m.name, None, now)?;
+            Ok(r)
+        });
         let o = finish(store, &m.name, Kind::Merge, result, now);
         on_outcome(&o);
         outcomes.push(o);
@@ -179,7 +185,7 @@ pub async fn run(
     sort(config, &mut outcomes);
     RunReport {
         outcomes,
-        opml: merges::write_opml(config, store),
+        opml: merge::write_opml(config, store),
     }
 }
 
@@ -197,18 +203,18 @@ fn sort(config: &Config, outcomes: &mut [Outcome]) {
     outcomes.sort_by_key(|o| order.get(&o.name).copied().unwrap_or(usize::MAX));
 }
 
-/// What the walk needs from the store, and whether this run back-fills the source.
-fn prepare(store: &Store, source: &Source, backfill: bool) -> Result<(Known, bool), StoreError> {
-    let state = store.state(&source.name)?;
-    let validators = match &source.input {
-        Input::Url(u) => store.validators(u.as_str())?,
-        Input::Path(_) => Default::default(),
-    };
-    let known = Known {
-        ids: store.known_ids(&source.name)?,
-        validators,
-    };
-    Ok((known, backfill || !state.backfilled))
+/// An external feed's outcome: recorded under its store key, named by its URL or path.
+fn feed_outcome(
+    store: &mut Store,
+    input: &Input,
+    result: Result<Report, RefreshError>,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let o = finish(store, &feed_key(input), Kind::Feed, result, now);
+    Outcome {
+        name: input.to_string(),
+        ..o
+    }
 }
 
 /// Records a failure in the store's run state and wraps up the outcome.

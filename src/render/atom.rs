@@ -7,13 +7,18 @@ use atom_syndication::{
 use chrono::{DateTime, FixedOffset};
 use url::Url;
 
-use super::distinct_dates;
-use crate::config::PROJECT_URL;
-use crate::model::{Entry, Feed};
+use super::{RenderError, distinct_dates, utf8};
+use crate::model::{Entry, Feed, PROJECT_URL};
+use crate::text::escape_html;
 
 /// Renders an Atom 1.0 document.
-pub fn render(feed: &Feed, self_url: &Url) -> String {
+pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
     let dates = distinct_dates(&feed.entries);
+    let updated = dates
+        .iter()
+        .copied()
+        .max()
+        .ok_or_else(|| RenderError::Empty(feed.name.clone()))?;
     let mut links = vec![link(self_url, "self", "application/atom+xml")];
     if let Some(home) = &feed.home_page {
         links.push(link(home, "alternate", "text/html"));
@@ -22,7 +27,7 @@ pub fn render(feed: &Feed, self_url: &Url) -> String {
         id: self_url.to_string(),
         title: Text::plain(feed.title.clone()),
         subtitle: Some(Text::plain(feed.description.clone())),
-        updated: dates.iter().copied().max().unwrap_or_default(),
+        updated,
         authors: vec![Person {
             name: feed.author.clone(),
             ..Person::default()
@@ -47,8 +52,11 @@ pub fn render(feed: &Feed, self_url: &Url) -> String {
     };
     let bytes = doc
         .write_with_config(Vec::new(), config)
-        .unwrap_or_default();
-    super::profile_escapes(String::from_utf8(bytes).unwrap_or_default())
+        .map_err(|e| RenderError::Write {
+            format: "Atom",
+            why: e.to_string(),
+        })?;
+    Ok(super::profile_escapes(utf8("Atom", bytes)?))
 }
 
 fn link(href: &Url, rel: &str, mime: &str) -> Link {
@@ -70,11 +78,7 @@ fn entry(e: &Entry, updated: DateTime<FixedOffset>, home: Option<&Url>) -> AtomE
     });
     // RFC 4287 §4.1.1.1: an entry without an alternate link must carry content.
     let content = alternate.is_none().then(|| Content {
-        value: Some(
-            e.summary
-                .clone()
-                .unwrap_or_else(|| crate::normalize::text::escape_html(&e.title)),
-        ),
+        value: Some(e.summary.clone().unwrap_or_else(|| escape_html(&e.title))),
         content_type: Some("html".into()),
         ..Content::default()
     });

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use url::Url;
 
+use super::RenderError;
 use crate::model::{Entry, Feed};
 
 #[derive(Serialize)]
@@ -42,7 +43,7 @@ struct Item<'a> {
 }
 
 /// Renders a JSON Feed 1.1 document, pretty-printed, ending with a newline.
-pub fn render(feed: &Feed, self_url: &Url) -> String {
+pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
     let doc = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: &feed.title,
@@ -52,9 +53,12 @@ pub fn render(feed: &Feed, self_url: &Url) -> String {
         authors: [Author { name: &feed.author }],
         items: feed.entries.iter().map(|e| item(e, feed)).collect(),
     };
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut out = serde_json::to_string_pretty(&doc).map_err(|e| RenderError::Write {
+        format: "JSON",
+        why: e.to_string(),
+    })?;
     out.push('\n');
-    out
+    Ok(out)
 }
 
 fn item<'a>(e: &'a Entry, feed: &'a Feed) -> Item<'a> {

@@ -1,4 +1,8 @@
-//! Our [`Feed`] → bytes in each output format. Renderers are pure: same feed, same bytes.
+//! Our [`Feed`] → bytes in each output format (pure: same feed, same bytes).
+//!
+//! Renderers never fall back to an empty or default value: a feed that cannot be written exactly
+//! (no entries, text XML cannot carry, a writer error) is a [`RenderError`], and nothing is
+//! published.
 
 pub mod atom;
 pub mod json;
@@ -6,80 +10,94 @@ pub mod opml;
 pub mod rss;
 
 use chrono::{DateTime, Duration, FixedOffset};
-use serde::Serialize;
 use url::Url;
 
-use crate::model::{Entry, Feed};
+use crate::model::{Entry, Feed, OutputFormat};
+use crate::text::non_xml_char;
 
-/// The output formats tagfeed writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    /// RSS 2.0.
-    Rss,
-    /// Atom 1.0.
-    Atom,
-    /// JSON Feed 1.1.
-    Json,
-}
-
-impl std::str::FromStr for OutputFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "rss" => Ok(OutputFormat::Rss),
-            "atom" => Ok(OutputFormat::Atom),
-            "json" => Ok(OutputFormat::Json),
-            other => Err(format!(
-                "unknown format {other:?}: use \"rss\", \"atom\" or \"json\""
-            )),
-        }
-    }
-}
-
-impl OutputFormat {
-    /// Every format, in the order files are written and listed.
-    pub const ALL: [OutputFormat; 3] = [OutputFormat::Rss, OutputFormat::Atom, OutputFormat::Json];
-
-    /// File name suffix: `<name>.rss.xml`, `<name>.atom.xml`, `<name>.json`.
-    pub fn extension(self) -> &'static str {
-        match self {
-            OutputFormat::Rss => "rss.xml",
-            OutputFormat::Atom => "atom.xml",
-            OutputFormat::Json => "json",
-        }
-    }
-
-    /// The media type the file must be served with.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            OutputFormat::Rss => "application/rss+xml",
-            OutputFormat::Atom => "application/atom+xml",
-            OutputFormat::Json => "application/feed+json",
-        }
-    }
-
-    /// The file name of feed `name` in this format.
-    pub fn file_name(self, name: &str) -> String {
-        format!("{name}.{}", self.extension())
-    }
-
-    /// The public URL of feed `name` in this format under `base_url` (which ends with `/`).
-    pub fn self_url(self, base_url: &Url, name: &str) -> Url {
-        // A slug plus a fixed suffix always joins; fall back to the base rather than panic.
-        base_url
-            .join(&self.file_name(name))
-            .unwrap_or_else(|_| base_url.clone())
-    }
+/// Why a feed could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// Nothing to render: a feed needs at least one entry (and its date).
+    #[error("the feed {0} has no entries")]
+    Empty(String),
+    /// Text with a character XML cannot carry (normalization removes them; a damaged store can
+    /// still hold one).
+    #[error(
+        "the {field} of {what} holds the character {ch:?}, which XML cannot carry; fix or delete \
+         that entry in the store"
+    )]
+    Invalid {
+        /// "entry <id>" or "the feed".
+        what: String,
+        /// Which text.
+        field: &'static str,
+        /// The offending character.
+        ch: char,
+    },
+    /// The XML or JSON writer failed.
+    #[error("cannot write the {format} feed: {why}")]
+    Write {
+        /// The format's name.
+        format: &'static str,
+        /// What the writer said.
+        why: String,
+    },
 }
 
 /// Renders `feed` in `format`, announcing `self_url` as its address.
-pub fn render(feed: &Feed, format: OutputFormat, self_url: &Url) -> String {
+pub fn render(feed: &Feed, format: OutputFormat, self_url: &Url) -> Result<String, RenderError> {
+    if feed.entries.is_empty() {
+        return Err(RenderError::Empty(feed.name.clone()));
+    }
     match format {
-        OutputFormat::Rss => rss::render(feed, self_url),
-        OutputFormat::Atom => atom::render(feed, self_url),
+        OutputFormat::Rss => {
+            xml_safe(feed)?;
+            rss::render(feed, self_url)
+        }
+        OutputFormat::Atom => {
+            xml_safe(feed)?;
+            atom::render(feed, self_url)
+        }
         OutputFormat::Json => json::render(feed, self_url),
     }
+}
+
+/// Checks every text an XML feed carries.
+fn xml_safe(feed: &Feed) -> Result<(), RenderError> {
+    let check = |what: &dyn Fn() -> String, field: &'static str, s: &str| match non_xml_char(s) {
+        Some(ch) => Err(RenderError::Invalid {
+            what: what(),
+            field,
+            ch,
+        }),
+        None => Ok(()),
+    };
+    let this = || "the feed".to_string();
+    check(&this, "title", &feed.title)?;
+    check(&this, "description", &feed.description)?;
+    check(&this, "author", &feed.author)?;
+    for e in &feed.entries {
+        let what = || format!("entry {}", e.id);
+        check(&what, "id", &e.id)?;
+        check(&what, "title", &e.title)?;
+        check(&what, "summary", e.summary.as_deref().unwrap_or(""))?;
+        for c in &e.categories {
+            check(&what, "category", c)?;
+        }
+        if let Some(v) = &e.via {
+            check(&what, "source title", &v.title)?;
+        }
+    }
+    Ok(())
+}
+
+/// The bytes an XML writer produced, as text.
+fn utf8(format: &'static str, bytes: Vec<u8>) -> Result<String, RenderError> {
+    String::from_utf8(bytes).map_err(|e| RenderError::Write {
+        format,
+        why: e.to_string(),
+    })
 }
 
 /// Writes `&` and `<` as the hexadecimal references `&#x26;` and `&#x3C;`, as the RSS Advisory
@@ -101,14 +119,18 @@ fn profile_escapes(xml: String) -> String {
 /// the published date is left as the page gave it. Returned in the entries' order.
 pub fn distinct_dates(entries: &[Entry]) -> Vec<DateTime<FixedOffset>> {
     let mut used = std::collections::HashSet::new();
-    let mut out = vec![DateTime::<FixedOffset>::default(); entries.len()];
-    for (i, e) in entries.iter().enumerate().rev() {
-        let mut d = e.last_change();
-        while !used.insert(d.timestamp()) {
-            d += Duration::seconds(1);
-        }
-        out[i] = d;
-    }
+    let mut out: Vec<DateTime<FixedOffset>> = entries
+        .iter()
+        .rev()
+        .map(|e| {
+            let mut d = e.last_change();
+            while !used.insert(d.timestamp()) {
+                d += Duration::seconds(1);
+            }
+            d
+        })
+        .collect();
+    out.reverse();
     out
 }
 
@@ -172,7 +194,7 @@ mod tests {
         )]);
         let url = Url::parse("https://feeds.example.org/t").unwrap();
         for format in OutputFormat::ALL {
-            let body = render(&f, format, &url);
+            let body = render(&f, format, &url).unwrap();
             if format != OutputFormat::Json {
                 assert!(
                     !body.contains("&amp;") && body.contains("&#x26;"),
@@ -196,10 +218,33 @@ mod tests {
                 .or_else(|| e.content.as_ref().and_then(|c| c.body.clone()))
                 .unwrap();
             assert_eq!(
-                crate::normalize::text::strip_tags(html),
+                crate::text::strip_tags(html),
                 "a < b & c",
                 "{format:?}: {html}"
             );
         }
+    }
+
+    #[test]
+    fn what_cannot_be_written_is_an_error() {
+        let url = Url::parse("https://feeds.example.org/t").unwrap();
+        for format in OutputFormat::ALL {
+            let err = render(&feed(Vec::new()), format, &url).unwrap_err();
+            assert_eq!(err, RenderError::Empty("t".into()));
+        }
+        let mut e = entry("urn:a", "bad \u{1} title", "2020-10-09T00:00:00Z");
+        e.summary = None;
+        let f = feed(vec![e]);
+        for format in [OutputFormat::Rss, OutputFormat::Atom] {
+            let err = render(&f, format, &url).unwrap_err().to_string();
+            assert!(
+                err.contains("the title of entry urn:a holds the character '\\u{1}'"),
+                "{err}"
+            );
+        }
+        assert!(
+            render(&f, OutputFormat::Json, &url).is_ok(),
+            "JSON can carry it"
+        );
     }
 }

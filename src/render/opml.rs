@@ -6,6 +6,11 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use url::Url;
 
+use super::{RenderError, utf8};
+
+/// The OPML file's name in the output folder.
+pub const FILE: &str = "feeds.opml";
+
 /// One feed in the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outline {
@@ -20,13 +25,15 @@ pub struct Outline {
 }
 
 /// Renders an OPML 2.0 document. No dates, so the same feeds give the same bytes.
-pub fn render(title: &str, outlines: &[Outline]) -> String {
+pub fn render(title: &str, outlines: &[Outline]) -> Result<String, RenderError> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    // Writing to a Vec cannot fail.
-    let _ = write(&mut w, title, outlines);
-    let mut out = String::from_utf8(w.into_inner()).unwrap_or_default();
+    write(&mut w, title, outlines).map_err(|e| RenderError::Write {
+        format: "OPML",
+        why: e.to_string(),
+    })?;
+    let mut out = utf8("OPML", w.into_inner())?;
     out.push('\n');
-    out
+    Ok(out)
 }
 
 fn write(w: &mut Writer<Vec<u8>>, title: &str, outlines: &[Outline]) -> std::io::Result<()> {

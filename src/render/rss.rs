@@ -4,17 +4,18 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::{Category, Channel, Guid, Item, Source};
 use url::Url;
 
+use super::{RenderError, utf8};
 use crate::model::{Entry, Feed};
 
 /// Renders an RSS 2.0 document.
-pub fn render(feed: &Feed, self_url: &Url) -> String {
+pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
     let home = feed.home_page.as_ref().unwrap_or(self_url);
     let mut channel = Channel {
         title: feed.title.clone(),
         link: home.to_string(),
         description: feed.description.clone(),
         generator: Some(format!("tagfeed {}", env!("CARGO_PKG_VERSION"))),
-        last_build_date: (!feed.entries.is_empty()).then(|| feed.updated().to_rfc2822()),
+        last_build_date: feed.updated().map(|d| d.to_rfc2822()),
         items: feed.entries.iter().map(|e| item(e, home)).collect(),
         ..Channel::default()
     };
@@ -28,9 +29,11 @@ pub fn render(feed: &Feed, self_url: &Url) -> String {
     });
     let bytes = channel
         .pretty_write_to(Vec::new(), b' ', 2)
-        .unwrap_or_default();
-    // quick-xml writes UTF-8 from our UTF-8 strings.
-    super::profile_escapes(String::from_utf8(bytes).unwrap_or_default())
+        .map_err(|e| RenderError::Write {
+            format: "RSS",
+            why: e.to_string(),
+        })?;
+    Ok(super::profile_escapes(utf8("RSS", bytes)?))
 }
 
 fn item(e: &Entry, home: &Url) -> Item {

@@ -11,6 +11,30 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+/// A schedule that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// Not a crontab line.
+    #[error("invalid cron expression {expr:?}: {why}")]
+    Cron {
+        /// As written.
+        expr: String,
+        /// What the parser said.
+        why: String,
+    },
+    /// Not an interval.
+    #[error("invalid interval {text:?}: {why}; write e.g. \"30m\" or \"1h\"")]
+    Interval {
+        /// As written.
+        text: String,
+        /// What the parser said.
+        why: String,
+    },
+    /// Under a second: a busy loop, not a schedule.
+    #[error("interval {0:?} is shorter than a second")]
+    TooShort(String),
+}
+
 /// How often a job runs.
 #[derive(Debug, Clone)]
 pub enum Schedule {
@@ -41,18 +65,23 @@ impl Default for Schedule {
 
 impl Schedule {
     /// Parses a crontab expression.
-    pub fn cron(expr: &str) -> Result<Schedule, String> {
+    pub fn cron(expr: &str) -> Result<Schedule, ScheduleError> {
         croner::Cron::from_str(expr.trim())
             .map(|c| Schedule::Cron(Box::new(c)))
-            .map_err(|e| format!("invalid cron expression {expr:?}: {e}"))
+            .map_err(|e| ScheduleError::Cron {
+                expr: expr.to_string(),
+                why: e.to_string(),
+            })
     }
 
     /// Parses an interval like "30m", "1h 30m", "90s".
-    pub fn every(text: &str) -> Result<Schedule, String> {
-        let d = humantime::parse_duration(text.trim())
-            .map_err(|e| format!("invalid interval {text:?}: {e}; write e.g. \"30m\" or \"1h\""))?;
+    pub fn every(text: &str) -> Result<Schedule, ScheduleError> {
+        let d = humantime::parse_duration(text.trim()).map_err(|e| ScheduleError::Interval {
+            text: text.to_string(),
+            why: e.to_string(),
+        })?;
         if d < Duration::from_secs(1) {
-            return Err(format!("interval {text:?} is shorter than a second"));
+            return Err(ScheduleError::TooShort(text.to_string()));
         }
         Ok(Schedule::Every(d))
     }
@@ -112,12 +141,14 @@ mod tests {
         assert!(
             Schedule::cron("61 * * * *")
                 .unwrap_err()
+                .to_string()
                 .contains("invalid cron expression")
         );
         assert!(Schedule::cron("* * * *").is_err(), "four fields");
         assert!(
             Schedule::every("soon")
                 .unwrap_err()
+                .to_string()
                 .contains("invalid interval")
         );
     }

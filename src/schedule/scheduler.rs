@@ -17,22 +17,11 @@ use tokio::time::{Instant, sleep_until};
 
 use super::{Schedule, backoff, jitter};
 
-/// What a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    /// A source: refreshes it and rebuilds the merges it feeds.
-    Source,
-    /// A merge: reads its external feeds and rebuilds it.
-    Merge,
-}
-
-/// One scheduled job.
+/// One scheduled job. What running it means is the [`Runner`]'s business.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
-    /// The source or merge name.
+    /// Names the job; unique in a [`Table`].
     pub name: String,
-    /// What running it means.
-    pub kind: JobKind,
     /// When it runs.
     pub schedule: Schedule,
 }
@@ -48,12 +37,15 @@ pub struct Table {
     pub max_backoff: Duration,
 }
 
-/// A running job; its error text is logged and drives the backoff.
-pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+/// Why a job run failed: logged, and it drives the backoff.
+pub type JobError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A running job.
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
 
 /// Runs jobs for the scheduler.
 pub trait Runner: Send + Sync + 'static {
-    /// Starts one run of `job`; the error text is logged.
+    /// Starts one run of `job`.
     fn run(&self, job: Job) -> JobFuture;
 }
 
@@ -75,7 +67,7 @@ pub async fn run(
     let mut current = table.borrow_and_update().clone();
     let mut plans: HashMap<String, Plan> = HashMap::new();
     replan(&mut plans, &current, Instant::now());
-    let mut tasks: JoinSet<Result<(), String>> = JoinSet::new();
+    let mut tasks: JoinSet<Result<(), JobError>> = JoinSet::new();
     let mut running: HashMap<Id, String> = HashMap::new();
     loop {
         if *shutdown.borrow() {
@@ -94,7 +86,7 @@ pub async fn run(
             Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                 let (id, result) = match done {
                     Ok((id, r)) => (id, r),
-                    Err(e) => (e.id(), Err(format!("the job stopped: {e}"))),
+                    Err(e) => (e.id(), Err(format!("the job stopped: {e}").into())),
                 };
                 if let Some(name) = running.remove(&id)
                     && let Some(plan) = plans.get_mut(&name)
@@ -127,7 +119,7 @@ pub async fn run(
 
 /// Reschedules a job that ended: its normal schedule plus jitter after success, the backoff plus
 /// jitter after failure.
-fn finished(plan: &mut Plan, result: Result<(), String>, table: &Table) {
+fn finished(plan: &mut Plan, result: Result<(), JobError>, table: &Table) {
     plan.running = false;
     let now = Utc::now();
     let interval = plan.job.schedule.interval(now);

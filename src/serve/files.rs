@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 
 use super::ServeState;
 use crate::config::Config;
-use crate::refresh::OPML_FILE;
 
 /// How a body is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,11 +41,15 @@ type Variant = (String, Encoding);
 pub struct Cache(Mutex<HashMap<Variant, Arc<Vec<u8>>>>);
 
 impl Cache {
-    fn get_or(&self, key: Variant, make: impl FnOnce() -> Vec<u8>) -> Arc<Vec<u8>> {
+    fn get_or(
+        &self,
+        key: Variant,
+        make: impl FnOnce() -> std::io::Result<Vec<u8>>,
+    ) -> std::io::Result<Arc<Vec<u8>>> {
         if let Some(hit) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return hit;
+            return Ok(hit);
         }
-        let body = Arc::new(make());
+        let body = Arc::new(make()?);
         if let Ok(mut m) = self.0.lock() {
             // Feeds are few and small; an old variant is simply dropped when the cache fills.
             if m.len() >= 256 {
@@ -54,7 +57,7 @@ impl Cache {
             }
             m.insert(key, body.clone());
         }
-        body
+        Ok(body)
     }
 }
 
@@ -67,25 +70,14 @@ struct Served {
 
 /// Looks a request name up in the files the config produces; anything else does not exist.
 fn lookup(config: &Config, file: &str) -> Option<Served> {
-    let served = |name: Option<&str>, media: &str| {
-        let interval = config.schedule_of(name.unwrap_or("")).interval(Utc::now());
-        Served {
-            path: config.output.dir.join(file),
-            media_type: format!("{media}; charset=utf-8"),
-            max_age: (interval / 2).clamp(Duration::from_secs(60), Duration::from_secs(3600)),
-        }
-    };
-    if file == OPML_FILE {
-        return Some(served(None, "text/x-opml"));
-    }
-    for name in config.feed_names() {
-        for f in &config.output.formats {
-            if f.file_name(name) == file {
-                return Some(served(Some(name), f.media_type()));
-            }
-        }
-    }
-    None
+    let (feed, f) = config.file(file)?;
+    let interval = config.schedule_of(feed.unwrap_or("")).interval(Utc::now());
+    let media = f.format.map_or("text/x-opml", |f| f.media_type());
+    Some(Served {
+        path: f.path,
+        media_type: format!("{media}; charset=utf-8"),
+        max_age: (interval / 2).clamp(Duration::from_secs(60), Duration::from_secs(3600)),
+    })
 }
 
 /// The best encoding the client accepts: brotli, then gzip, then none.
@@ -114,22 +106,19 @@ fn negotiate(headers: &HeaderMap) -> Encoding {
     }
 }
 
-fn compress(body: &[u8], enc: Encoding) -> Vec<u8> {
+fn compress(body: &[u8], enc: Encoding) -> std::io::Result<Vec<u8>> {
     match enc {
-        Encoding::Identity => body.to_vec(),
+        Encoding::Identity => Ok(body.to_vec()),
         Encoding::Gzip => {
             let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            // Writing to a Vec cannot fail.
-            let _ = w.write_all(body);
-            w.finish().unwrap_or_default()
+            w.write_all(body)?;
+            w.finish()
         }
         Encoding::Brotli => {
-            let mut out = Vec::new();
-            {
-                let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
-                let _ = w.write_all(body);
-            }
-            out
+            let mut w = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
+            w.write_all(body)?;
+            w.flush()?;
+            Ok(w.into_inner())
         }
     }
 }
@@ -184,8 +173,21 @@ pub async fn file(
         // Listed in the config but not written yet.
         return not_found().await;
     };
-    let enc = negotiate(&headers);
     let hash = blake3::hash(&bytes).to_hex()[..20].to_string();
+    // The body in the best encoding the client takes; should compressing fail, the plain one.
+    let (enc, body) = match negotiate(&headers) {
+        Encoding::Identity => (Encoding::Identity, Arc::new(bytes)),
+        other => match state
+            .compressed
+            .get_or((hash.clone(), other), || compress(&bytes, other))
+        {
+            Ok(body) => (other, body),
+            Err(e) => {
+                tracing::warn!(file = %file, error = %e, "cannot compress; sending it plain");
+                (Encoding::Identity, Arc::new(bytes))
+            }
+        },
+    };
     let etag = match enc.token() {
         Some(t) => format!("\"{hash}-{t}\""),
         None => format!("\"{hash}\""),
@@ -209,15 +211,9 @@ pub async fn file(
         return (StatusCode::NOT_MODIFIED, h).into_response();
     }
     set(header::CONTENT_TYPE, served.media_type);
-    let body = match enc {
-        Encoding::Identity => Arc::new(bytes),
-        other => {
-            set(header::CONTENT_ENCODING, other.token().unwrap_or("").into());
-            state
-                .compressed
-                .get_or((hash, other), || compress(&bytes, other))
-        }
-    };
+    if let Some(token) = enc.token() {
+        set(header::CONTENT_ENCODING, token.into());
+    }
     (StatusCode::OK, h, Body::from(body.as_ref().clone())).into_response()
 }
 
@@ -283,12 +279,12 @@ mod tests {
     #[test]
     fn compressed_bodies_decompress() {
         let body = b"<rss>hello hello hello</rss>".repeat(20);
-        let gz = compress(&body, Encoding::Gzip);
+        let gz = compress(&body, Encoding::Gzip).unwrap();
         let mut out = Vec::new();
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz.as_slice()), &mut out)
             .unwrap();
         assert_eq!(out, body);
-        let br = compress(&body, Encoding::Brotli);
+        let br = compress(&body, Encoding::Brotli).unwrap();
         let mut out = Vec::new();
         std::io::Read::read_to_end(
             &mut brotli::Decompressor::new(br.as_slice(), 4096),

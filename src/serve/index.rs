@@ -11,10 +11,10 @@ use serde::Serialize;
 
 use super::ServeState;
 use crate::config::Config;
-use crate::normalize::text::escape_html;
-use crate::refresh::{OPML_FILE, feed_title};
-use crate::render::OutputFormat;
-use crate::store::{Health, SourceState, Store};
+use crate::model::OutputFormat;
+use crate::pipeline::feed_title;
+use crate::store::{Health, SourceState, Store, StoreError};
+use crate::text::escape_html;
 
 /// One feed as the index shows it.
 #[derive(Debug, Serialize)]
@@ -32,9 +32,8 @@ struct Row {
     files: Vec<(OutputFormat, String)>,
 }
 
-/// Reads every feed's state from the store (blocking: call from `spawn_blocking`).
-fn rows(config: &Config) -> Result<Vec<Row>, String> {
-    let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+/// Every feed's state from the store (`None`: nothing has run yet).
+fn rows(config: &Config, store: Option<&Store>) -> Result<Vec<Row>, StoreError> {
     let now = Utc::now();
     let mut out = Vec::new();
     let feeds = config
@@ -48,7 +47,10 @@ fn rows(config: &Config) -> Result<Vec<Row>, String> {
                 .map(|m| (m.name.as_str(), "merge", Some(m.title.clone()))),
         );
     for (name, kind, title) in feeds {
-        let st: SourceState = store.state(name).map_err(|e| e.to_string())?;
+        let st: SourceState = match store {
+            Some(s) => s.state(name)?,
+            None => SourceState::default(),
+        };
         let title = match config.source(name) {
             Some(s) => feed_title(s, st.heading.as_deref()),
             None => title.unwrap_or_else(|| name.to_string()),
@@ -68,27 +70,32 @@ fn rows(config: &Config) -> Result<Vec<Row>, String> {
             error: st.last_error.filter(|_| st.consecutive_failures > 0),
             files: config
                 .output
-                .formats
-                .iter()
-                .map(|f| (*f, f.self_url(&config.output.base_url, name).to_string()))
+                .files(name)
+                .filter_map(|f| Some((f.format?, f.url.to_string())))
                 .collect(),
         });
     }
     Ok(out)
 }
 
-async fn load(state: &ServeState) -> (Arc<Config>, Result<Vec<Row>, String>) {
+/// Why the index cannot show the feeds' state.
+type LoadError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn load(state: Arc<ServeState>) -> (Arc<Config>, Result<Vec<Row>, LoadError>) {
     let config = state.config();
     let c = config.clone();
-    let rows = tokio::task::spawn_blocking(move || rows(&c))
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+    let rows = tokio::task::spawn_blocking(move || {
+        state.with_store(&c.store.path, |store| rows(&c, store))
+    })
+    .await
+    .map_err(LoadError::from)
+    .and_then(|r| r.map_err(LoadError::from));
     (config, rows)
 }
 
 /// `GET /health`: 200 when every feed is ok, 503 otherwise.
 pub async fn health(State(state): State<Arc<ServeState>>) -> Response {
-    let (_, rows) = load(&state).await;
+    let (_, rows) = load(state).await;
     match rows {
         Ok(rows) => {
             let ok = rows.iter().all(|r| r.status == Health::Ok);
@@ -105,7 +112,7 @@ pub async fn health(State(state): State<Arc<ServeState>>) -> Response {
         }
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"ok": false, "error": e})),
+            axum::Json(serde_json::json!({"ok": false, "error": e.to_string()})),
         )
             .into_response(),
     }
@@ -113,7 +120,7 @@ pub async fn health(State(state): State<Arc<ServeState>>) -> Response {
 
 /// `GET /`.
 pub async fn index(State(state): State<Arc<ServeState>>) -> Response {
-    let (config, rows) = load(&state).await;
+    let (config, rows) = load(state).await;
     let rows = match rows {
         Ok(r) => r,
         Err(e) => {
@@ -128,14 +135,6 @@ pub async fn index(State(state): State<Arc<ServeState>>) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }
 
-fn label(f: OutputFormat) -> &'static str {
-    match f {
-        OutputFormat::Rss => "RSS",
-        OutputFormat::Atom => "Atom",
-        OutputFormat::Json => "JSON Feed",
-    }
-}
-
 fn render(config: &Config, rows: &[Row]) -> String {
     let e = |s: &str| escape_html(s);
     let title = e(&config.output.title);
@@ -147,14 +146,14 @@ fn render(config: &Config, rows: &[Row]) -> String {
                 "<link rel=\"alternate\" type=\"{}\" title=\"{} ({})\" href=\"{}\">\n",
                 f.media_type(),
                 e(&r.title),
-                label(*f),
+                f.label(),
                 e(url)
             ));
         }
         let formats: Vec<String> = r
             .files
             .iter()
-            .map(|(f, url)| format!("<a href=\"{}\">{}</a>", e(url), label(*f)))
+            .map(|(f, url)| format!("<a href=\"{}\">{}</a>", e(url), f.label()))
             .collect();
         let status = match (&r.status, &r.error) {
             (Health::Failing, Some(err)) => format!(
@@ -177,11 +176,7 @@ fn render(config: &Config, rows: &[Row]) -> String {
             status,
         ));
     }
-    let opml = config
-        .output
-        .base_url
-        .join(OPML_FILE)
-        .map_or_else(|_| OPML_FILE.to_string(), |u| u.to_string());
+    let opml = config.output.opml().url.to_string();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n{links}\

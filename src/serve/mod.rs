@@ -12,18 +12,22 @@
 mod files;
 mod index;
 
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::routing::get;
 use tokio::sync::watch;
 
 use crate::config::Config;
+use crate::store::{Store, StoreError};
 
-/// What the handlers share: the current config (replaced on reload) and compressed bodies.
+/// What the handlers share: the current config (replaced on reload), compressed bodies, and the
+/// store, opened once, read-only.
 pub struct ServeState {
     config: watch::Receiver<Arc<Config>>,
     compressed: files::Cache,
+    store: Mutex<Option<(PathBuf, Store)>>,
 }
 
 impl ServeState {
@@ -32,11 +36,32 @@ impl ServeState {
         Arc::new(ServeState {
             config,
             compressed: files::Cache::default(),
+            store: Mutex::new(None),
         })
     }
 
     fn config(&self) -> Arc<Config> {
         self.config.borrow().clone()
+    }
+
+    /// Runs `read` on the store at `path`, opened read-only the first time (and again when the
+    /// config names another store). `read` gets `None` while there is no store yet, or only one an
+    /// older tagfeed wrote: nothing has run with this version. Blocking: call from
+    /// `spawn_blocking`.
+    fn with_store<T>(
+        &self,
+        path: &Path,
+        read: impl FnOnce(Option<&Store>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut held = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        if held.as_ref().is_none_or(|(p, _)| p != path) {
+            *held = match Store::open_read_only(path) {
+                Ok(store) => Some((path.to_path_buf(), store)),
+                Err(StoreError::Missing(_) | StoreError::Outdated { .. }) => None,
+                Err(e) => return Err(e),
+            };
+        }
+        read(held.as_ref().map(|(_, s)| s))
     }
 }
 

@@ -1,12 +1,231 @@
-//! A listing's bytes, from a saved file (HTTP pages come through [`crate::fetch`]), and their
-//! decoding. Everything after this stage works on text and never touches the filesystem or network.
+//! What a source is (its settings: where the listing comes from, how it is written, its selectors,
+//! date rules, pagination, retention and filters) and reading its bytes from a saved file. HTTP
+//! pages come through [`crate::fetch`]; [`charset`] turns either into text.
+//!
+//! Everything after this stage works on text and never touches the filesystem or network.
 
 pub mod charset;
+pub mod select;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-/// A listing as read, before decoding.
+use serde::Serialize;
+use url::Url;
+
+use crate::date::DateRules;
+use crate::fetch::Overrides;
+use crate::filter::Filter;
+use crate::model::{LinkError, web_url};
+use crate::schedule::Schedule;
+pub use select::{Field, SelectorError, Selectors};
+
+/// Default `backfill_pages` (at least `max_pages`).
+pub const DEFAULT_BACKFILL_PAGES: usize = 10;
+
+/// Where a listing or feed comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A saved file.
+    Path(PathBuf),
+    /// A page fetched over HTTP(S).
+    Url(Url),
+}
+
+/// A value that is neither a web address nor a file path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Nothing written.
+    #[error("an empty value is neither a URL nor a file path")]
+    Empty,
+    /// A URL, but not one tagfeed can fetch.
+    #[error("{value:?} is neither an http(s) URL nor a file path: {why}")]
+    NotWeb {
+        /// As written.
+        value: String,
+        /// Why it is not a web address.
+        why: LinkError,
+    },
+}
+
+impl Input {
+    /// Reads a `url`, `feeds` entry or command-line argument: anything with a scheme must be an
+    /// absolute http(s) URL, everything else is a path.
+    pub fn parse(value: &str) -> Result<Input, InputError> {
+        let v = value.trim();
+        if v.is_empty() {
+            Err(InputError::Empty)
+        } else if v.contains("://") || v.starts_with("http:") || v.starts_with("https:") {
+            web_url(v, None)
+                .map(Input::Url)
+                .map_err(|why| InputError::NotWeb {
+                    value: value.to_string(),
+                    why,
+                })
+        } else {
+            Ok(Input::Path(PathBuf::from(v)))
+        }
+    }
+}
+
+impl std::fmt::Display for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::Path(p) => write!(f, "{}", p.display()),
+            Input::Url(u) => write!(f, "{u}"),
+        }
+    }
+}
+
+/// How a listing is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Repeated blocks of date line, title line and summary paragraphs.
+    Text,
+    /// An HTML page read with CSS selectors.
+    Html,
+}
+
+/// A format name that is neither `text` nor `html`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format {0:?}: use \"text\" or \"html\"")]
+pub struct UnknownListingFormat(pub String);
+
+impl std::str::FromStr for Format {
+    type Err = UnknownListingFormat;
+    fn from_str(s: &str) -> Result<Self, UnknownListingFormat> {
+        match s {
+            "text" => Ok(Format::Text),
+            "html" => Ok(Format::Html),
+            other => Err(UnknownListingFormat(other.to_string())),
+        }
+    }
+}
+
+impl Format {
+    /// Guesses the format from the content: markup near the start means HTML.
+    pub fn guess(content: &str) -> Format {
+        let head: String = content
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .chars()
+            .take(2048)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let markup = [
+            "<!doctype",
+            "<html",
+            "<head",
+            "<body",
+            "<div",
+            "<ul",
+            "<article",
+            "<?xml",
+        ];
+        if head.starts_with('<') || markup.iter().any(|m| head.contains(m)) {
+            Format::Html
+        } else {
+            Format::Text
+        }
+    }
+}
+
+/// How to walk a paginated archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    /// Query parameter holding the page number (defense.gov: `Page`, so page 2 is `?Page=2`).
+    pub page_param: Option<String>,
+    /// Pages read on an ordinary run.
+    pub max_pages: usize,
+    /// Pages read on a source's first run and with `tagfeed run --backfill`.
+    pub backfill_pages: usize,
+}
+
+/// How long a source keeps entries that are no longer on its listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Retention {
+    /// Drop entries older than this many days.
+    pub keep_days: Option<u32>,
+    /// Keep at most this many entries, newest first.
+    pub keep_items: Option<usize>,
+}
+
+/// One `[[source]]`: a listing that becomes one feed per format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// Slug: `[a-z0-9-]+`, the feed's file name.
+    pub name: String,
+    /// Feed title; `None` uses the listing's heading.
+    pub title: Option<String>,
+    /// RSS description / Atom subtitle; a default is built from the title.
+    pub description: Option<String>,
+    /// Atom author; defaults to the page's host.
+    pub author: Option<String>,
+    /// Where the listing comes from.
+    pub input: Input,
+    /// The listing's public address: resolves relative links, and is the feed's home page.
+    pub page_url: Option<Url>,
+    /// `None`: guessed from the content.
+    pub format: Option<Format>,
+    /// How dates without an offset or with an ambiguous order are read.
+    pub rules: DateRules,
+    /// Added to every entry; `None` means "the listing's tag" (see `normalize::term`).
+    pub categories: Option<Vec<String>>,
+    /// Overrides `[output] max_items`.
+    pub max_items: Option<usize>,
+    /// The selectors of an HTML listing.
+    pub select: Option<Selectors>,
+    /// Its own user agent, timeout and robots.txt choice.
+    pub fetch: Overrides,
+    /// How to walk older pages.
+    pub pagination: Pagination,
+    /// How long stored entries are kept.
+    pub retention: Retention,
+    /// Which stored entries make it into the feed.
+    pub filter: Filter,
+    /// Overrides `[schedule]` in the daemon.
+    pub schedule: Option<Schedule>,
+}
+
+impl Source {
+    /// A source with every optional setting at its default, as a config with only `name` and
+    /// `path`/`url` gives.
+    pub fn new(name: impl Into<String>, input: Input) -> Source {
+        Source {
+            name: name.into(),
+            title: None,
+            description: None,
+            author: None,
+            input,
+            page_url: None,
+            format: None,
+            rules: DateRules::default(),
+            categories: None,
+            max_items: None,
+            select: None,
+            fetch: Overrides::default(),
+            pagination: Pagination {
+                page_param: None,
+                max_pages: 1,
+                backfill_pages: DEFAULT_BACKFILL_PAGES,
+            },
+            retention: Retention::default(),
+            filter: Filter::default(),
+            schedule: None,
+        }
+    }
+
+    /// The address relative links resolve against: `page_url`, else the URL it is fetched from.
+    pub fn page_url(&self) -> Option<&Url> {
+        self.page_url.as_ref().or(match &self.input {
+            Input::Url(u) => Some(u),
+            Input::Path(_) => None,
+        })
+    }
+}
+
+/// A listing or feed as read, before decoding.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// The raw bytes.
@@ -16,7 +235,7 @@ pub struct Loaded {
     /// When a saved file was last modified: the first-seen time of its undated entries.
     pub modified: Option<SystemTime>,
     /// Where a fetched page was found (after redirects): relative links resolve against it.
-    pub url: Option<url::Url>,
+    pub url: Option<Url>,
 }
 
 /// Why a listing could not be read.
@@ -35,7 +254,7 @@ pub enum SourceError {
     },
 }
 
-/// Reads a saved listing file.
+/// Reads a saved listing or feed file.
 pub fn read_file(path: &Path) -> Result<Loaded, SourceError> {
     let err = |source| SourceError::Read {
         path: path.to_path_buf(),
@@ -49,4 +268,40 @@ pub fn read_file(path: &Path) -> Result<Loaded, SourceError> {
         modified,
         url: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses_format() {
+        assert_eq!(Format::guess("\u{feff}<!DOCTYPE html><html>"), Format::Html);
+        assert_eq!(
+            Format::guess("  <listing-with-preview a=\"b\">"),
+            Format::Html
+        );
+        assert_eq!(
+            Format::guess("Tag: X\n\nOct. 9, 2020\n\nTitle"),
+            Format::Text
+        );
+    }
+
+    #[test]
+    fn inputs_are_urls_or_paths() {
+        assert_eq!(
+            Input::parse(" https://e.org/feed ").unwrap(),
+            Input::Url(Url::parse("https://e.org/feed").unwrap())
+        );
+        assert_eq!(
+            Input::parse("saved/other.rss").unwrap(),
+            Input::Path("saved/other.rss".into())
+        );
+        let err = Input::parse("ftp://e.org/feed").unwrap_err().to_string();
+        assert!(
+            err.contains("neither an http(s) URL nor a file path"),
+            "{err}"
+        );
+        assert!(Input::parse("  ").is_err());
+    }
 }

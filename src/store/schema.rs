@@ -17,8 +17,14 @@
 //!
 //! Version 2 adds to `sources` what was last published for each feed (source or merge):
 //! `feed_entries` and `feed_updated` (the feed's own date), shown by `tagfeed serve`'s index.
+//!
+//! Version 3 drops `entries.content_hash` (normalization compares an entry with its stored copy
+//! itself) and adds `aliases`: for each merged feed, the id of every copy of an article it merged
+//! → the id the merged entry was first published with, so that id never changes.
 
 use rusqlite::{Connection, TransactionBehavior};
+
+use super::{Op, StoreError};
 
 /// Migrations, in order; index + 1 is the version each one brings the database to.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -62,6 +68,15 @@ CREATE TABLE http_cache (
 ALTER TABLE sources ADD COLUMN feed_entries INTEGER;
 ALTER TABLE sources ADD COLUMN feed_updated TEXT;
 "#,
+    r#"
+ALTER TABLE entries DROP COLUMN content_hash;
+CREATE TABLE aliases (
+    feed  TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    id    TEXT NOT NULL,
+    PRIMARY KEY (feed, alias)
+);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -70,12 +85,15 @@ pub const VERSION: i64 = MIGRATIONS.len() as i64;
 /// Brings the database up to [`VERSION`], one migration per transaction. Each transaction takes
 /// the write lock first and reads the version inside it, so processes opening the store at the
 /// same moment (daemon jobs, a cron run) never apply a migration twice.
-pub fn migrate(conn: &mut Connection) -> Result<(), super::StoreError> {
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     loop {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let what = || "migrate the store".to_string();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .op(what)?;
+        let current = version(&tx)?;
         if current > VERSION {
-            return Err(super::StoreError::TooNew {
+            return Err(StoreError::TooNew {
                 found: current,
                 supported: VERSION,
             });
@@ -83,8 +101,29 @@ pub fn migrate(conn: &mut Connection) -> Result<(), super::StoreError> {
         let Some(sql) = MIGRATIONS.get(current as usize) else {
             return Ok(());
         };
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", current + 1)?;
-        tx.commit()?;
+        tx.execute_batch(sql).op(what)?;
+        tx.pragma_update(None, "user_version", current + 1)
+            .op(what)?;
+        tx.commit().op(what)?;
     }
+}
+
+/// Checks that a store opened read-only has exactly this build's schema.
+pub fn check(conn: &Connection) -> Result<(), StoreError> {
+    match version(conn)? {
+        v if v > VERSION => Err(StoreError::TooNew {
+            found: v,
+            supported: VERSION,
+        }),
+        v if v < VERSION => Err(StoreError::Outdated {
+            found: v,
+            supported: VERSION,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn version(conn: &Connection) -> Result<i64, StoreError> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .op(|| "read the schema version".into())
 }

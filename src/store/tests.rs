@@ -1,4 +1,5 @@
 use super::*;
+use crate::fetch::Validators;
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -30,7 +31,7 @@ fn entries_survive_reopening() {
             Some("2020-10-09T00:00:00-04:00"),
             "2026-01-01T00:00:00Z",
         );
-        s.merge("src", &[e], at("2026-01-01T00:00:00Z")).unwrap();
+        s.upsert("src", &[e], at("2026-01-01T00:00:00Z")).unwrap();
     }
     let s = Store::open(&path).unwrap();
     let got = s.entries("src", 10).unwrap();
@@ -41,59 +42,6 @@ fn entries_survive_reopening() {
     );
     assert_eq!(got[0].categories, ["T"]);
     assert_eq!(s.entries("other", 10).unwrap(), []);
-}
-
-#[test]
-fn undated_entries_keep_their_first_seen_date() {
-    let mut s = Store::in_memory().unwrap();
-    let first = entry("u", "Undated", None, "2026-01-01T10:00:00Z");
-    s.merge("src", &[first], at("2026-01-01T10:00:00Z"))
-        .unwrap();
-    // Seen again a week later: the new read dates it "now", the store keeps the first date.
-    let again = entry("u", "Undated", None, "2026-01-08T10:00:00Z");
-    let stats = s
-        .merge("src", &[again], at("2026-01-08T10:00:00Z"))
-        .unwrap();
-    assert_eq!(
-        stats,
-        MergeStats {
-            new: 0,
-            changed: 0,
-            unchanged: 1
-        }
-    );
-    let got = &s.entries("src", 10).unwrap()[0];
-    assert_eq!(got.date(), at("2026-01-01T10:00:00Z"));
-    assert_eq!(got.updated, None);
-}
-
-#[test]
-fn an_edited_entry_keeps_its_id_and_moves_updated() {
-    let mut s = Store::in_memory().unwrap();
-    let e = entry(
-        "x",
-        "Old title",
-        Some("2020-10-09T00:00:00Z"),
-        "2026-01-01T00:00:00Z",
-    );
-    s.merge("src", std::slice::from_ref(&e), at("2026-01-01T00:00:00Z"))
-        .unwrap();
-    let mut edited = e.clone();
-    edited.title = "New title".into();
-    edited.categories = vec!["U".into()];
-    let stats = s
-        .merge("src", &[edited], at("2026-01-02T00:00:00Z"))
-        .unwrap();
-    assert_eq!(stats.changed, 1);
-    let got = s.entries("src", 10).unwrap();
-    assert_eq!(got.len(), 1);
-    assert_eq!(
-        (got[0].id.as_str(), got[0].title.as_str()),
-        ("x", "New title")
-    );
-    assert_eq!(got[0].updated.unwrap(), at("2026-01-02T00:00:00Z"));
-    assert_eq!(got[0].categories, ["T", "U"], "categories accumulate");
-    assert_eq!(got[0].first_seen, at("2026-01-01T00:00:00Z"));
 }
 
 #[test]
@@ -116,7 +64,7 @@ fn order_is_newest_first_then_page_order() {
             "2026-01-01T00:00:00Z",
         ),
     ];
-    s.merge("src", &page, at("2026-01-01T00:00:00Z")).unwrap();
+    s.upsert("src", &page, at("2026-01-01T00:00:00Z")).unwrap();
     let ids: Vec<String> = s
         .entries("src", 3)
         .unwrap()
@@ -140,7 +88,7 @@ fn retention_prunes_exactly_what_it_should() {
             )
         })
         .collect();
-    s.merge("src", &old, run1).unwrap();
+    s.upsert("src", &old, run1).unwrap();
     // Next run: the page now shows one old entry (old1) and two recent ones.
     let run2 = at("2026-01-10T00:00:00Z");
     let page = vec![
@@ -163,8 +111,8 @@ fn retention_prunes_exactly_what_it_should() {
             "2026-01-10T00:00:00Z",
         ),
     ];
-    s.merge("src", &page, run2).unwrap();
-    s.merge("other", &old, run1).unwrap();
+    s.upsert("src", &page, run2).unwrap();
+    s.upsert("other", &old, run1).unwrap();
     // keep_days = 30: the four old entries off the page go; old1 stays because it is on the page.
     let removed = s
         .prune(
@@ -301,6 +249,7 @@ fn a_version_1_store_is_migrated() {
     );
     s.record_published("src", 12, at("2026-01-02T00:00:00Z"))
         .unwrap();
+    s.add_aliases("m", &[("a".into(), "b".into())]).unwrap();
     let st = s.state("src").unwrap();
     assert_eq!(
         (st.feed_entries, st.feed_updated),
@@ -321,4 +270,126 @@ fn concurrent_opens_migrate_once() {
     for h in handles {
         h.join().unwrap().unwrap();
     }
+}
+
+#[test]
+fn upserts_keep_ids_first_seen_and_page_order() {
+    let mut s = Store::in_memory().unwrap();
+    let day = Some("2020-10-09T00:00:00Z");
+    let first = [
+        entry("b", "B", day, "2026-01-01T00:00:00Z"),
+        entry("a", "A", day, "2026-01-01T00:00:00Z"),
+    ];
+    s.upsert("src", &first, at("2026-01-01T00:00:00Z")).unwrap();
+    // A later read that lists them the other way round and edits A.
+    let mut a = entry("a", "A (edited)", day, "2026-01-05T00:00:00Z");
+    a.updated = Some(at("2026-01-05T00:00:00Z").fixed_offset());
+    let later = [a, entry("b", "B", day, "2026-01-05T00:00:00Z")];
+    s.upsert("src", &later, at("2026-01-05T00:00:00Z")).unwrap();
+    let got = s.entries("src", 10).unwrap();
+    let ids: Vec<&str> = got.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["b", "a"], "page order of first sight");
+    assert_eq!(got[1].title, "A (edited)");
+    assert_eq!(
+        got[1].updated,
+        Some(at("2026-01-05T00:00:00Z").fixed_offset())
+    );
+    assert_eq!(
+        got[1].first_seen,
+        at("2026-01-01T00:00:00Z"),
+        "the first-seen date is written once"
+    );
+    let known = s.get("src", ["a", "nope"]).unwrap();
+    assert_eq!(known.len(), 1);
+    assert_eq!(known["a"].title, "A (edited)");
+    let mut titles = s.known("src").unwrap();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            ("a".to_string(), "A (edited)".to_string()),
+            ("b".into(), "B".into())
+        ]
+    );
+}
+
+#[test]
+fn damaged_rows_are_errors_that_name_the_entry() {
+    let mut s = Store::in_memory().unwrap();
+    let e = entry(
+        "x",
+        "X",
+        Some("2020-10-09T00:00:00Z"),
+        "2026-01-01T00:00:00Z",
+    );
+    s.upsert("src", &[e], at("2026-01-01T00:00:00Z")).unwrap();
+    for (column, value, field) in [
+        ("published", "not a date", "published date"),
+        ("first_seen", "", "first-seen date"),
+        ("categories", "[oops", "categories"),
+        ("link", "not a url", "link"),
+    ] {
+        let fresh = entry(
+            "x",
+            "X",
+            Some("2020-10-09T00:00:00Z"),
+            "2026-01-01T00:00:00Z",
+        );
+        s.upsert("src", &[fresh], at("2026-01-01T00:00:00Z"))
+            .unwrap();
+        s.conn
+            .execute(&format!("UPDATE entries SET {column} = ?1"), [value])
+            .unwrap();
+        let err = s.entries("src", 10).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("the {field} of entry x of src is damaged"))
+                && err.contains(value),
+            "{err}"
+        );
+        assert!(s.get("src", ["x"]).is_err());
+    }
+}
+
+#[test]
+fn aliases_keep_the_first_id() {
+    let mut s = Store::in_memory().unwrap();
+    s.add_aliases("m", &[("copy-1".into(), "id-1".into())])
+        .unwrap();
+    s.add_aliases(
+        "m",
+        &[
+            ("copy-1".into(), "other".into()),
+            ("copy-2".into(), "id-1".into()),
+        ],
+    )
+    .unwrap();
+    let a = s.aliases("m").unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a["copy-1"], "id-1");
+    assert!(s.aliases("n").unwrap().is_empty());
+}
+
+#[test]
+fn read_only_stores_never_create_or_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/tagfeed.db");
+    assert!(matches!(
+        Store::open_read_only(&path),
+        Err(StoreError::Missing(_))
+    ));
+    assert!(!path.exists() && !dir.path().join("state").exists());
+    // What tagfeed with schema 1 left behind is not migrated by a read-only open.
+    let old = dir.path().join("old.db");
+    {
+        let conn = Connection::open(&old).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    let err = Store::open_read_only(&old).err().unwrap().to_string();
+    assert!(err.contains("next `tagfeed run` migrates it"), "{err}");
+    let mut rw = Store::open(&path).unwrap();
+    rw.record_success("src", None, at("2026-01-01T00:00:00Z"))
+        .unwrap();
+    let ro = Store::open_read_only(&path).unwrap();
+    assert!(ro.state("src").unwrap().last_success.is_some());
 }

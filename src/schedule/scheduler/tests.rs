@@ -67,7 +67,6 @@ impl Runner for Handle {
 fn job(name: &str, every_secs: u64) -> Job {
     Job {
         name: name.into(),
-        kind: JobKind::Source,
         schedule: Schedule::Every(Duration::from_secs(every_secs)),
     }
 }

@@ -1,10 +1,11 @@
-//! Reading the dates listing pages print, from RFC 3339 to "Sept. 30, 2020".
+//! Reading the dates listing pages print, from RFC 3339 to "Sept. 30, 2020" (pure: the zone and
+//! the order of ambiguous dates come in as [`DateRules`], never from the machine).
 //!
 //! No date crate reads AP-style abbreviations ("Sept.", "Oct.") and the machine formats together
 //! without sometimes filling a missing time with the current clock or guessing a year (see
 //! `shared/notes/crates.md`), and either breaks stable ids. So machine formats go through chrono's
 //! own parsers and human formats through a small tokenizer with word tables
-//! ([`super::date_words`]) whose rules are documented here and tested with a table of real strings.
+//! ([`words`]) whose rules are documented here and tested with a table of real strings.
 //!
 //! Rules:
 //! - A value with an offset or a zone word keeps it; one without is read in the source's time zone.
@@ -19,12 +20,14 @@
 //! - Local times that do not exist (skipped by a DST change) move forward by the gap; local times
 //!   that happen twice take the earlier one.
 
+mod words;
+
 use chrono::{
     DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
 };
 use chrono_tz::Tz;
 
-use super::date_words::{self, ZoneWord};
+use words::ZoneWord;
 
 /// How to read dates that leave something out: the zone of times without an offset and the order
 /// of ambiguous numeric dates.
@@ -336,7 +339,7 @@ const RELATIVE: &[&str] = &[
 ];
 
 fn word(p: &mut Parts, w: &str) -> Result<(), DateError> {
-    if let Some(m) = date_words::month(w) {
+    if let Some(m) = words::month(w) {
         if p.month.is_some_and(|old| old != m) {
             return Err(DateError::Ambiguous(format!(
                 "two months in one date ({w:?})"
@@ -345,9 +348,9 @@ fn word(p: &mut Parts, w: &str) -> Result<(), DateError> {
         p.month = Some(m);
     } else if w == "am" || w == "pm" {
         p.meridiem = Some(w == "pm");
-    } else if let Some(z) = date_words::zone(w) {
+    } else if let Some(z) = words::zone(w) {
         p.zone = Some(z);
-    } else if !date_words::is_filler(w) {
+    } else if !words::is_filler(w) {
         return Err(DateError::UnknownWord(w.to_string()));
     }
     Ok(())
@@ -419,7 +422,7 @@ fn assemble(mut p: Parts, rules: &DateRules) -> Result<DateTime<FixedOffset>, Da
     let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
         DateError::OutOfRange(format!(
             "{} {} has no day {day}",
-            date_words::month_name(month.clamp(1, 12)),
+            words::month_name(month.clamp(1, 12)),
             year
         ))
     })?;
@@ -473,7 +476,7 @@ pub fn looks_like_date(line: &str, rules: &DateRules) -> bool {
     let has_num = tokens.iter().any(|t| matches!(t, Token::Num(..)));
     let has_month = tokens
         .iter()
-        .any(|t| matches!(t, Token::Word(w) if date_words::month(w).is_some()));
+        .any(|t| matches!(t, Token::Word(w) if words::month(w).is_some()));
     let numeric = tokens.windows(4).any(|w| {
         matches!(
             w,
@@ -484,5 +487,4 @@ pub fn looks_like_date(line: &str, rules: &DateRules) -> bool {
 }
 
 #[cfg(test)]
-#[path = "date_tests.rs"]
 mod tests;

@@ -1,4 +1,5 @@
-//! Text and HTML clean-up for titles and summaries.
+//! Text and HTML clean-up for titles and summaries (pure, shared by extraction, normalization,
+//! filters and renderers).
 //!
 //! Scraped text carries stray whitespace, double-encoded entities and control characters that make
 //! XML invalid; scraped HTML carries scripts, event handlers and relative links. Everything that
@@ -31,6 +32,23 @@ pub fn collapse(s: &str) -> String {
 /// Characters allowed in XML 1.0 documents, minus the discouraged C1 controls.
 fn xml_char(c: char) -> bool {
     matches!(c, '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character of `s` that an XML feed cannot carry, if any (tabs and line breaks are
+/// fine). Everything tagfeed extracts is cleaned of them; a renderer that meets one anyway (a
+/// damaged store) refuses instead of writing a feed no reader can parse.
+pub fn non_xml_char(s: &str) -> Option<char> {
+    s.chars()
+        .find(|&c| !xml_char(c) && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// `s` cut to at most `max` characters, ending in "…" when something was cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Plain text for titles: entities a CMS left encoded ("Esper&#39;s", "AT&amp;T") decoded once,
@@ -111,6 +129,10 @@ mod tests {
     #[test]
     fn collapse_whitespace_and_controls() {
         assert_eq!(collapse("  a\u{a0}\n\t b\u{0}c \u{b}"), "a bc");
+        assert_eq!(non_xml_char("a\tb\nc"), None);
+        assert_eq!(non_xml_char("a\u{1}b"), Some('\u{1}'));
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
     }
 
     #[test]

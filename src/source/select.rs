@@ -5,6 +5,25 @@
 
 use scraper::{ElementRef, Selector};
 
+/// A selector that cannot be used, and how to write it instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    /// Nothing written.
+    #[error("the selector is empty")]
+    Empty,
+    /// Not CSS the parser understands.
+    #[error("invalid CSS selector {css:?}: {why}")]
+    Css {
+        /// The CSS as written.
+        css: String,
+        /// What the parser said.
+        why: String,
+    },
+    /// Something after `@` that is no attribute name.
+    #[error("{0:?} after '@' is not an attribute name; write \"CSS@attribute\", e.g. \"a@href\"")]
+    Attribute(String),
+}
+
 /// One compiled field selector.
 #[derive(Debug, Clone)]
 pub struct Field {
@@ -24,10 +43,10 @@ impl PartialEq for Field {
 impl Field {
     /// Compiles `"CSS"`, `"CSS@attr"` or `"@attr"`. The `@` splits only outside brackets and
     /// quotes, so `a[href^="mailto:x@y"]` stays one selector.
-    pub fn parse(spec: &str) -> Result<Field, String> {
+    pub fn parse(spec: &str) -> Result<Field, SelectorError> {
         let spec_trim = spec.trim();
         if spec_trim.is_empty() {
-            return Err("the selector is empty".into());
+            return Err(SelectorError::Empty);
         }
         let (css, attr) = match split_attr(spec_trim) {
             Some(at) => (spec_trim[..at].trim(), Some(spec_trim[at + 1..].trim())),
@@ -36,13 +55,11 @@ impl Field {
         if let Some(a) = attr
             && !is_attr_name(a)
         {
-            return Err(format!(
-                "{a:?} after '@' is not an attribute name; write \"CSS@attribute\", e.g. \"a@href\""
-            ));
+            return Err(SelectorError::Attribute(a.to_string()));
         }
         let css = if css.is_empty() {
             if attr.is_none() {
-                return Err("the selector is empty".into());
+                return Err(SelectorError::Empty);
             }
             None
         } else {
@@ -84,8 +101,11 @@ impl Field {
 }
 
 /// Compiles a CSS selector with the parser's message on failure.
-pub fn compile(css: &str) -> Result<Selector, String> {
-    Selector::parse(css).map_err(|e| format!("invalid CSS selector {css:?}: {e}"))
+pub fn compile(css: &str) -> Result<Selector, SelectorError> {
+    Selector::parse(css).map_err(|e| SelectorError::Css {
+        css: css.to_string(),
+        why: e.to_string(),
+    })
 }
 
 fn split_attr(spec: &str) -> Option<usize> {
@@ -166,17 +186,10 @@ mod tests {
 
     #[test]
     fn bad_selectors_say_why() {
-        assert!(Field::parse("").unwrap_err().contains("empty"));
-        assert!(
-            Field::parse("div[")
-                .unwrap_err()
-                .contains("invalid CSS selector")
-        );
-        assert!(Field::parse("a@").unwrap_err().contains("attribute name"));
-        assert!(
-            Field::parse("a@ b c")
-                .unwrap_err()
-                .contains("attribute name")
-        );
+        let err = |s: &str| Field::parse(s).unwrap_err().to_string();
+        assert!(err("").contains("empty"));
+        assert!(err("div[").contains("invalid CSS selector"));
+        assert!(err("a@").contains("attribute name"));
+        assert!(err("a@ b c").contains("attribute name"));
     }
 }

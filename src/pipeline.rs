@@ -1,0 +1,333 @@
+//! The pure middle of every job: a page's bytes → raw entries → entries → a feed ready to render.
+//!
+//! `tagfeed run` (through [`crate::refresh`]), `check`, `preview` and the ad hoc `merge` all build
+//! feeds with these functions, so they can't disagree. Nothing here touches the network, the
+//! filesystem, the store or the clock: the moment of the run comes in as `now`, and what is stored
+//! comes in as [`Ids`]. Each page is read on its own, so pages can be read on every core.
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use url::Url;
+
+use crate::config::{Config, Merge};
+use crate::date::DateRules;
+use crate::extract::feed::FeedError;
+use crate::extract::{self, ExtractError, Listing};
+use crate::model::{Entry, Feed, Warning};
+use crate::normalize::{self, Context, Ids, Normalized, term};
+use crate::source::{Format, Loaded, Source, charset};
+
+/// Why a page or feed gave no feed.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The listing could not be read at all.
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
+    /// An external feed could not be parsed.
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    /// Nothing usable: publishing would wipe the feed, so the job fails instead.
+    #[error("{0}; the published feed is kept as it was")]
+    Empty(String),
+}
+
+/// One page of a listing, read: how, what extraction found, and what normalization made of it.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// Text or HTML, as configured or guessed.
+    pub format: Format,
+    /// The charset the bytes were read with.
+    pub encoding: &'static str,
+    /// What extraction found.
+    pub listing: Listing,
+    /// What normalization made of it.
+    pub normalized: Normalized,
+}
+
+/// Decodes, extracts and normalizes one page of `source`. `offset` entries came before it on
+/// earlier pages of this read, so its undated entries are dated after theirs. `now` is the
+/// first-seen time of new entries unless the file says when it was saved.
+pub fn read_page(
+    source: &Source,
+    loaded: &Loaded,
+    ids: &mut Ids,
+    now: DateTime<Utc>,
+    offset: usize,
+) -> Result<Read, PipelineError> {
+    let decoded = charset::decode(&loaded.bytes, loaded.charset.as_deref());
+    let format = source
+        .format
+        .unwrap_or_else(|| Format::guess(&decoded.text));
+    let listing = extract::extract(&decoded.text, format, source.select.as_ref(), &source.rules)?;
+    let seen_at = loaded.modified.map(DateTime::<Utc>::from).unwrap_or(now);
+    let term: Vec<String> = term::tag_term(listing.heading.as_deref(), listing.title.as_deref())
+        .into_iter()
+        .collect();
+    let ctx = Context {
+        scope: &source.name,
+        page_url: source.page_url.as_ref().or(loaded.url.as_ref()),
+        rules: source.rules,
+        categories: source.categories.as_deref().unwrap_or(&term),
+        now,
+        seen_at: seen_at.trunc_subsecs(0).fixed_offset() - Duration::seconds(offset as i64),
+    };
+    let mut normalized = normalize::normalize(&listing, &ctx, ids);
+    if decoded.had_errors {
+        normalized.warnings.push(Warning::page(format!(
+            "some bytes are not valid {}; they show as \u{fffd}. Is the page's charset declared?",
+            decoded.encoding
+        )));
+    }
+    Ok(Read {
+        format,
+        encoding: decoded.encoding,
+        listing,
+        normalized,
+    })
+}
+
+/// An external feed, read.
+#[derive(Debug, Clone)]
+pub struct FeedRead {
+    /// What extraction found: title, home and self links, raw entries.
+    pub listing: Listing,
+    /// The feed's entries, normalized.
+    pub normalized: Normalized,
+}
+
+impl FeedRead {
+    /// The feed's home page, when it names an absolute one.
+    pub fn home(&self) -> Option<Url> {
+        let home = self.listing.home.as_deref()?;
+        crate::model::web_url(home, None).ok()
+    }
+
+    /// Where the feed says it lives.
+    pub fn self_url(&self) -> Option<Url> {
+        let own = self.listing.canonical.as_deref()?;
+        crate::model::web_url(own, None).ok()
+    }
+}
+
+/// Extracts and normalizes an external feed fetched from `url` (or read from a file). `key` names
+/// it in messages and scopes its hashed ids.
+pub fn read_feed(
+    bytes: &[u8],
+    key: &str,
+    url: Option<&Url>,
+    ids: &mut Ids,
+    now: DateTime<Utc>,
+) -> Result<FeedRead, PipelineError> {
+    let listing = extract::feed::extract(bytes, key, url)?;
+    let ctx = Context {
+        scope: key,
+        page_url: url,
+        rules: DateRules::default(),
+        categories: &[],
+        now,
+        seen_at: now.trunc_subsecs(0).fixed_offset(),
+    };
+    let normalized = normalize::normalize(&listing, &ctx, ids);
+    Ok(FeedRead {
+        listing,
+        normalized,
+    })
+}
+
+/// The entries of a read's pages, each once (an entry on two pages keeps the first), and how many
+/// were folded on the pages and across them.
+pub fn collect(pages: &[Read]) -> (Vec<Entry>, usize) {
+    let (entries, folded) = normalize::dedupe(
+        pages
+            .iter()
+            .flat_map(|p| p.normalized.entries.iter().cloned()),
+    );
+    let on_pages: usize = pages.iter().map(|p| p.normalized.duplicates).sum();
+    (entries, folded + on_pages)
+}
+
+/// Why a read with no usable entry is empty, in the user's terms.
+pub fn empty_reason(source: &Source, read: &Read) -> String {
+    let found = read.listing.entries.len();
+    match (read.format, found) {
+        (Format::Html, 0) => format!(
+            "no entries found: the item selector {:?} matched nothing; the page may have changed \
+             (try `tagfeed preview` on it)",
+            source.select.as_ref().map_or("", |s| s.item.as_str())
+        ),
+        (Format::Text, 0) => "no entries found: no line of the listing reads as a date".into(),
+        (_, n) => format!("{n} entries found, but none usable (see the warnings above)"),
+    }
+}
+
+/// What a source's feed takes from its listing, kept in the store for runs that read nothing (a
+/// 304): the listing's own title and its home page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// The listing's default title (see [`term::default_title`]).
+    pub title: Option<String>,
+    /// The listing's address.
+    pub home: Option<Url>,
+}
+
+impl Meta {
+    /// What `listing`, a page of `source`, says about itself.
+    pub fn of(source: &Source, listing: &Listing) -> Meta {
+        Meta {
+            title: term::default_title(listing.heading.as_deref(), listing.title.as_deref()),
+            home: normalize::base_url(listing, source.page_url()),
+        }
+    }
+}
+
+/// The feed title: configured, else the listing's own, else the source name.
+pub fn feed_title(source: &Source, listing_title: Option<&str>) -> String {
+    source
+        .title
+        .clone()
+        .or_else(|| listing_title.map(str::to_string))
+        .unwrap_or_else(|| source.name.clone())
+}
+
+/// A source's feed from its entries: metadata from the config and the listing, entries filtered,
+/// newest first, cut to `max_items`.
+pub fn source_feed(config: &Config, source: &Source, meta: &Meta, entries: Vec<Entry>) -> Feed {
+    let title = feed_title(source, meta.title.as_deref());
+    let home_page = meta.home.clone().or_else(|| source.page_url().cloned());
+    Feed {
+        name: source.name.clone(),
+        description: source
+            .description
+            .clone()
+            .unwrap_or_else(|| match &home_page {
+                Some(u) => format!("{title}: latest entries of {u}"),
+                None => format!("{title}: latest entries"),
+            }),
+        author: source.author.clone().unwrap_or_else(|| {
+            home_page
+                .as_ref()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| title.clone())
+        }),
+        title,
+        home_page,
+        entries: normalize::newest_first(source.filter.apply(entries), config.max_items(source)),
+    }
+}
+
+/// A merged feed from its merged entries: filtered, newest first, cut to the merge's `max_items`
+/// (else `default_max`).
+pub fn merged_feed(merge: &Merge, default_max: usize, entries: Vec<Entry>) -> Feed {
+    let names: Vec<String> = merge
+        .sources
+        .iter()
+        .cloned()
+        .chain(merge.feeds.iter().map(ToString::to_string))
+        .collect();
+    Feed {
+        name: merge.name.clone(),
+        title: merge.title.clone(),
+        description: merge
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{}: merged from {}", merge.title, names.join(", "))),
+        home_page: None,
+        author: merge.author.clone().unwrap_or_else(|| merge.title.clone()),
+        entries: normalize::newest_first(
+            merge.filter.apply(entries),
+            merge.max_items.unwrap_or(default_max),
+        ),
+    }
+}
+
+/// A source's feed built from one loaded page, without the store: what `check` shows.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The feed, ready to render.
+    pub feed: Feed,
+    /// How the page was read.
+    pub read: Read,
+}
+
+/// Builds a source's feed from one loaded page alone. Fails rather than give a feed with no
+/// entries.
+pub fn build(
+    config: &Config,
+    source: &Source,
+    loaded: &Loaded,
+    now: DateTime<Utc>,
+) -> Result<Built, PipelineError> {
+    let read = read_page(source, loaded, &mut Ids::default(), now, 0)?;
+    if read.normalized.entries.is_empty() {
+        return Err(PipelineError::Empty(empty_reason(source, &read)));
+    }
+    let meta = Meta::of(source, &read.listing);
+    let feed = source_feed(config, source, &meta, read.normalized.entries.clone());
+    Ok(Built { feed, read })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-28T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn feed_entries_go_through_the_one_normalizer() {
+        let xml = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title>
+            <link>https://blog.example/</link>
+            <item><title>One &amp; two</title><link>/posts/1?utm_source=rss</link>
+              <description>&lt;p onclick="x()"&gt;Hi &lt;a href="/a"&gt;a&lt;/a&gt;&lt;/p&gt;</description>
+              <guid isPermaLink="false">1</guid><category>Rust</category>
+              <pubDate>Fri, 09 Oct 2020 14:30:00 GMT</pubDate></item>
+            <item><description>A note without a title, long enough to be cut somewhere sensible for readers.</description>
+              <link>https://blog.example/notes/2</link></item>
+            <item><title>Far future</title><link>https://blog.example/3</link>
+              <pubDate>Fri, 09 Oct 2099 14:30:00 GMT</pubDate></item>
+            </channel></rss>"#;
+        let base = Url::parse("https://blog.example/feed.xml").unwrap();
+        let f = read_feed(xml, "blog", Some(&base), &mut Ids::default(), now()).unwrap();
+        assert_eq!(f.listing.heading.as_deref(), Some("Blog"));
+        assert_eq!(f.home().unwrap().as_str(), "https://blog.example/");
+        let entries = &f.normalized.entries;
+        let e = &entries[0];
+        assert_eq!(e.title, "One & two");
+        assert_eq!(
+            e.link.as_ref().unwrap().as_str(),
+            "https://blog.example/posts/1?utm_source=rss"
+        );
+        assert!(
+            e.id.starts_with("urn:uuid:"),
+            "a bare guid is scoped to its feed: {}",
+            e.id
+        );
+        assert_eq!(
+            e.published.unwrap().to_rfc3339(),
+            "2020-10-09T14:30:00+00:00"
+        );
+        assert_eq!(
+            e.summary.as_deref(),
+            Some(r#"<p>Hi <a href="https://blog.example/a" rel="noopener noreferrer">a</a></p>"#)
+        );
+        assert_eq!(e.categories, ["Rust"]);
+        let note = &entries[1];
+        assert_eq!(
+            note.title,
+            "A note without a title, long enough to be cut somewhere sensible for readers."
+        );
+        assert_eq!(
+            note.id, "https://blog.example/notes/2",
+            "no guid: the canonical link"
+        );
+        assert_eq!(entries[2].published, None);
+        let w = f.normalized.warnings[0].to_string();
+        assert!(
+            w.contains("item 3: date") && w.contains("2099-10-09"),
+            "{w}"
+        );
+        // Same bytes, same ids: nothing random.
+        let again = read_feed(xml, "blog", Some(&base), &mut Ids::default(), now()).unwrap();
+        assert_eq!(again.normalized.entries, f.normalized.entries);
+    }
+}

@@ -1,0 +1,322 @@
+//! One source's job, in the order it happens:
+//!
+//! 1. [`prepare`]: what the store knows (ids and titles, page 1's validators, whether the archive
+//!    was back-filled);
+//! 2. [`walk`]: read the saved file, or fetch page 1 and, when back-filling, the older pages after
+//!    it, each page through [`pipeline::read_page`];
+//! 3. [`apply`]: reconcile the entries with their stored copies and store them, prune, build the
+//!    feed from the store, publish it, record the run.
+//!
+//! An ordinary run reads up to `max_pages` and stops early at a page with nothing new; a first run
+//! and `--backfill` read up to `backfill_pages` whatever the pages hold. Every walk stops at a
+//! page with no items, a page already seen (by URL or by content: the loop guard) and a page
+//! without a next link.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::{RefreshError, Report, load_limit};
+use crate::config::Config;
+use crate::extract::Listing;
+use crate::fetch::{Fetcher, Response, Validators};
+use crate::model::{Warning, web_url};
+use crate::normalize::stored::{Changes, reconcile};
+use crate::normalize::{self, Ids, id};
+use crate::pipeline::{self, Meta, Read};
+use crate::publish;
+use crate::source::{self, Input, Loaded, Source};
+use crate::store::{ReadSummary, Store, StoreError};
+
+/// What the walk needs from the store.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Known {
+    /// Stored ids and titles, for giving ids and for "nothing new on this page".
+    pub ids: Ids,
+    /// Validators of page 1, for a conditional GET.
+    pub validators: Validators,
+    /// Walk up to `backfill_pages` (a first run, or `--backfill`).
+    pub backfill: bool,
+}
+
+/// The pages read for one source.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Walk {
+    /// Page 1 answered 304: nothing changed, nothing was read.
+    pub not_modified: bool,
+    /// The pages read, newest first.
+    pub pages: Vec<Read>,
+    /// The URL and validators of page 1, to store once the source succeeded.
+    pub validators: Option<(String, Validators)>,
+    /// Whether the walk ended as planned (false when an older page failed, so that the next run
+    /// back-fills again).
+    pub backfilled: bool,
+    /// Problems that ended the walk early without failing the source.
+    pub warnings: Vec<Warning>,
+}
+
+/// Step 1: what the store knows about `source`. `backfill` asks for a back-fill; a source never
+/// back-filled gets one anyway.
+pub(super) fn prepare(store: &Store, source: &Source, backfill: bool) -> Result<Known, StoreError> {
+    let state = store.state(&source.name)?;
+    let validators = match &source.input {
+        Input::Url(u) => store.validators(u.as_str())?,
+        Input::Path(_) => Validators::default(),
+    };
+    Ok(Known {
+        ids: Ids::new(store.known(&source.name)?),
+        validators,
+        backfill: backfill || !state.backfilled,
+    })
+}
+
+/// The next page's URL: the `next_page` link when the source has that selector, else the
+/// `page_param` query parameter set to `next` on the current URL.
+pub fn next_page_url(
+    source: &Source,
+    listing: &Listing,
+    current: &Url,
+    next: usize,
+) -> Option<Url> {
+    if source
+        .select
+        .as_ref()
+        .is_some_and(|s| s.next_page.is_some())
+    {
+        let href = listing.next_page.as_deref()?;
+        let base = normalize::base_url(listing, Some(current))?;
+        return web_url(href, Some(&base)).ok();
+    }
+    let param = source.pagination.page_param.as_deref()?;
+    let mut url = current.clone();
+    let others: Vec<(String, String)> = current
+        .query_pairs()
+        .filter(|(k, _)| k != param)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(others)
+        .append_pair(param, &next.to_string());
+    Some(url)
+}
+
+/// Step 2: reads a source's pages. A back-fill walks up to `backfill_pages` and skips the
+/// conditional GET so the walk really happens; an ordinary run walks up to `max_pages`.
+pub(super) async fn walk(
+    fetcher: Arc<Fetcher>,
+    source: &Source,
+    mut known: Known,
+    now: DateTime<Utc>,
+) -> Result<Walk, RefreshError> {
+    let start = match &source.input {
+        Input::Path(p) => {
+            let loaded = source::read_file(p)?;
+            return Ok(Walk {
+                pages: vec![pipeline::read_page(
+                    source,
+                    &loaded,
+                    &mut known.ids,
+                    now,
+                    0,
+                )?],
+                ..Walk::default()
+            });
+        }
+        Input::Url(u) => u.clone(),
+    };
+    let backfill = known.backfill;
+    let limit = if backfill {
+        source.pagination.backfill_pages
+    } else {
+        source.pagination.max_pages
+    };
+    let mut out = Walk {
+        backfilled: true,
+        ..Walk::default()
+    };
+    let mut url = start;
+    let mut visited: HashSet<String> = HashSet::new();
+    let mut bodies: HashSet<blake3::Hash> = HashSet::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut offset = 0;
+    for n in 1..=limit {
+        if !visited.insert(id::canonical(&url).to_string()) {
+            break;
+        }
+        let validators = (n == 1 && !backfill).then_some(&known.validators);
+        let page = match fetcher.get(&url, &source.fetch, validators).await {
+            Ok(Response::Page(p)) => p,
+            Ok(Response::NotModified) => {
+                out.not_modified = n == 1;
+                break;
+            }
+            Err(e) if n == 1 => return Err(e.into()),
+            Err(e) => {
+                // Keep what was read; the back-fill is tried again on the next run.
+                out.backfilled = false;
+                out.warnings.push(Warning::page(format!(
+                    "page {n} failed, the walk stops there: {e}"
+                )));
+                return Ok(out);
+            }
+        };
+        if !bodies.insert(blake3::hash(&page.bytes)) {
+            break;
+        }
+        if n == 1 {
+            out.validators = Some((url.to_string(), page.validators.clone()));
+        }
+        let loaded = Loaded {
+            bytes: page.bytes,
+            charset: page.charset,
+            modified: None,
+            url: Some(page.url.clone()),
+        };
+        let read = pipeline::read_page(source, &loaded, &mut known.ids, now, offset)?;
+        offset += read.listing.entries.len();
+        let fresh = read
+            .normalized
+            .entries
+            .iter()
+            .filter(|e| !known.ids.is_stored(&e.id) && seen.insert(e.id.clone()))
+            .count();
+        let next = next_page_url(source, &read.listing, &page.url, n + 1);
+        let done = read.listing.entries.is_empty() || (!backfill && fresh == 0);
+        out.pages.push(read);
+        match next {
+            Some(u) if !done => url = u,
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Step 3: the walk into the store, the feed out of it onto disk, and the run recorded.
+pub(super) fn apply(
+    config: &Config,
+    store: &mut Store,
+    source: &Source,
+    walk: Walk,
+    now: DateTime<Utc>,
+) -> Result<Report, RefreshError> {
+    let name = &source.name;
+    let mut report = Report::new(name);
+    report.not_modified = walk.not_modified;
+    report.pages = walk.pages.len();
+    report.found = walk.pages.iter().map(|p| p.listing.entries.len()).sum();
+    report.warnings = walk.warnings.clone();
+    let meta = match walk.pages.first() {
+        None if walk.not_modified => {
+            let state = store.state(name)?;
+            Meta {
+                title: state.heading,
+                home: state.home.and_then(|h| Url::parse(&h).ok()),
+            }
+        }
+        None => return Err(RefreshError::empty("no page could be read")),
+        Some(first) => {
+            for p in &walk.pages {
+                report
+                    .warnings
+                    .extend(p.normalized.warnings.iter().cloned());
+            }
+            let (entries, duplicates) = pipeline::collect(&walk.pages);
+            report.duplicates = duplicates;
+            if entries.is_empty() {
+                return Err(RefreshError::empty(pipeline::empty_reason(source, first)));
+            }
+            report.stored = store_entries(store, name, entries, now)?;
+            report.pruned = store.prune(name, source.retention, now, now)?;
+            Meta::of(source, &first.listing)
+        }
+    };
+    let stored = store.entries(
+        name,
+        load_limit(config.max_items(source), !source.filter.is_empty()),
+    )?;
+    let feed = pipeline::source_feed(config, source, &meta, stored);
+    report.entries = feed.entries.len();
+    if let Some(updated) = feed.updated() {
+        report.files = publish::feed(&config.output, &feed)?;
+        store.record_published(name, feed.entries.len(), updated.to_utc())?;
+    }
+    if let Some((url, v)) = &walk.validators {
+        store.set_validators(url, v)?;
+    }
+    let home = meta.home.as_ref().map(Url::to_string);
+    let read = (!walk.not_modified).then_some(ReadSummary {
+        items: report.found,
+        backfilled: walk.backfilled,
+        heading: meta.title.as_deref(),
+        home: home.as_deref(),
+    });
+    store.record_success(name, read, now)?;
+    Ok(report)
+}
+
+/// Reconciles a read's entries with their stored copies and stores the result.
+pub(super) fn store_entries(
+    store: &mut Store,
+    name: &str,
+    entries: Vec<crate::model::Entry>,
+    now: DateTime<Utc>,
+) -> Result<Changes, StoreError> {
+    let mut stored = store.get(name, entries.iter().map(|e| e.id.as_str()))?;
+    let mut changes = Changes::default();
+    let entries: Vec<_> = entries
+        .into_iter()
+        .map(|fresh| {
+            let (entry, change) = reconcile(stored.remove(&fresh.id), fresh, now);
+            changes.add(change);
+            entry
+        })
+        .collect();
+    store.upsert(name, &entries, now)?;
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+
+    fn source(extra: &str) -> Source {
+        let text = format!(
+            "[output]\nbase_url = \"https://f.org/\"\n[[source]]\nname = \"s\"\nurl = \"https://e.org/news/?Page=1&x=y\"\n{extra}"
+        );
+        config::parse(&text).unwrap().sources.remove(0)
+    }
+
+    #[test]
+    fn page_param_replaces_the_page_number() {
+        let s = source("page_param = \"Page\"\n");
+        let cur = Url::parse("https://e.org/news/?Page=1&x=y").unwrap();
+        let next = next_page_url(&s, &Listing::default(), &cur, 2).unwrap();
+        assert_eq!(next.as_str(), "https://e.org/news/?x=y&Page=2");
+        assert_eq!(
+            next_page_url(&source(""), &Listing::default(), &cur, 2),
+            None
+        );
+    }
+
+    #[test]
+    fn next_page_link_resolves_against_the_page() {
+        let s = source("[source.select]\nitem = \"li\"\nnext_page = \"a.next@href\"\n");
+        let cur = Url::parse("https://e.org/news/page/1/").unwrap();
+        let listing = Listing {
+            next_page: Some("../2/".into()),
+            ..Listing::default()
+        };
+        let next = next_page_url(&s, &listing, &cur, 2).unwrap();
+        assert_eq!(next.as_str(), "https://e.org/news/page/2/");
+        assert_eq!(next_page_url(&s, &Listing::default(), &cur, 2), None);
+        let mailto = Listing {
+            next_page: Some("mailto:x@e.org".into()),
+            ..Listing::default()
+        };
+        assert_eq!(next_page_url(&s, &mailto, &cur, 2), None, "only web pages");
+    }
+}

@@ -1,0 +1,247 @@
+//! Run state in the store: each source's, merge's and external feed's health (for `status`, the
+//! index page and deciding when to back-fill) and the HTTP validators of fetched pages.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Op, Store, StoreError, ts};
+use crate::fetch::Validators;
+
+/// A source's run history, for `tagfeed status` and for deciding when to back-fill.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct SourceState {
+    /// The source, merge or `feed:` key.
+    pub name: String,
+    /// When it last succeeded.
+    pub last_success: Option<DateTime<Utc>>,
+    /// When it last failed.
+    pub last_failure: Option<DateTime<Utc>>,
+    /// Why it last failed.
+    pub last_error: Option<String>,
+    /// The first failure of the current run of failures.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Failures since the last success.
+    pub consecutive_failures: u32,
+    /// Entries on the pages last read.
+    pub last_item_count: Option<usize>,
+    /// Whether the archive's older pages were walked (then only page 1 is polled).
+    pub backfilled: bool,
+    /// The listing's default title (its heading, else its `<title>`) or the external feed's
+    /// title, as last read: what a 304 leaves nothing else to take it from.
+    pub heading: Option<String>,
+    /// The page the listing or feed belongs to, as last read.
+    pub home: Option<String>,
+    /// Entries stored for the source.
+    pub stored: usize,
+    /// Entries in the feed as last published.
+    pub feed_entries: Option<usize>,
+    /// The published feed's own date (its newest entry).
+    pub feed_updated: Option<DateTime<Utc>>,
+}
+
+/// What a successful read of a listing found, for the run state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadSummary<'a> {
+    /// Entries on the pages read.
+    pub items: usize,
+    /// Whether the archive's older pages were walked.
+    pub backfilled: bool,
+    /// The listing's heading or feed's title.
+    pub heading: Option<&'a str>,
+    /// The page the listing or feed belongs to.
+    pub home: Option<&'a str>,
+}
+
+/// A feed's health in one word, for `tagfeed status`, the index page and `/health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Health {
+    /// The last run succeeded, recently enough.
+    Ok,
+    /// The last run failed.
+    Failing,
+    /// No success for longer than `[store] stale_after`.
+    Stale,
+    /// No run yet.
+    NeverRun,
+}
+
+impl Health {
+    /// The word shown to people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Ok => "ok",
+            Health::Failing => "failing",
+            Health::Stale => "stale",
+            Health::NeverRun => "never run",
+        }
+    }
+}
+
+impl SourceState {
+    /// How the source is doing at `now`.
+    pub fn health(&self, now: DateTime<Utc>, stale_after: std::time::Duration) -> Health {
+        let stale = chrono::Duration::from_std(stale_after).unwrap_or(chrono::Duration::MAX);
+        match self.last_success {
+            _ if self.consecutive_failures > 0 => Health::Failing,
+            None => Health::NeverRun,
+            Some(ok) if now - ok > stale => Health::Stale,
+            Some(_) => Health::Ok,
+        }
+    }
+}
+
+fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+impl Store {
+    /// The validators last stored for `url`.
+    pub fn validators(&self, url: &str) -> Result<Validators, StoreError> {
+        let v = self
+            .conn
+            .query_row(
+                "SELECT etag, last_modified FROM http_cache WHERE url = ?1",
+                [url],
+                |r| {
+                    Ok(Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .op(|| format!("read the validators of {url}"))?;
+        Ok(v.unwrap_or_default())
+    }
+
+    /// Remembers the validators of `url` (or forgets them when empty).
+    pub fn set_validators(&mut self, url: &str, v: &Validators) -> Result<(), StoreError> {
+        let what = || format!("write the validators of {url}");
+        if v.is_empty() {
+            self.conn
+                .execute("DELETE FROM http_cache WHERE url = ?1", [url])
+                .op(what)?;
+        } else {
+            self.conn
+                .execute(
+                    "INSERT INTO http_cache (url, etag, last_modified) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (url) DO UPDATE SET etag = ?2, last_modified = ?3",
+                    params![url, v.etag, v.last_modified],
+                )
+                .op(what)?;
+        }
+        Ok(())
+    }
+
+    /// Records a successful refresh of `source`; `read` is what the listing said, `None` after a
+    /// 304 (nothing was read).
+    pub fn record_success(
+        &mut self,
+        source: &str,
+        read: Option<ReadSummary<'_>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let r = read.unwrap_or_default();
+        let items = read.map(|r| r.items as i64);
+        self.conn
+            .execute(
+                "INSERT INTO sources (name, last_success, consecutive_failures, last_item_count,
+                     backfilled, heading, home)
+                 VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (name) DO UPDATE SET last_success = ?2, consecutive_failures = 0,
+                     failing_since = NULL, last_item_count = COALESCE(?3, last_item_count),
+                     backfilled = MAX(backfilled, ?4), heading = COALESCE(?5, heading),
+                     home = COALESCE(?6, home)",
+                params![source, ts(now), items, r.backfilled, r.heading, r.home],
+            )
+            .op(|| format!("record the success of {source}"))?;
+        Ok(())
+    }
+
+    /// Records a failed refresh of `source`.
+    pub fn record_failure(
+        &mut self,
+        source: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO sources (name, last_failure, last_error, failing_since, consecutive_failures)
+                 VALUES (?1, ?2, ?3, ?2, 1)
+                 ON CONFLICT (name) DO UPDATE SET last_failure = ?2, last_error = ?3,
+                     failing_since = COALESCE(failing_since, ?2),
+                     consecutive_failures = consecutive_failures + 1",
+                params![source, ts(now), error],
+            )
+            .op(|| format!("record the failure of {source}"))?;
+        Ok(())
+    }
+
+    /// Records what was just published for feed `name` (a source or merge).
+    pub fn record_published(
+        &mut self,
+        name: &str,
+        entries: usize,
+        updated: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO sources (name, feed_entries, feed_updated) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET feed_entries = ?2, feed_updated = ?3",
+                params![name, entries as i64, ts(updated)],
+            )
+            .op(|| format!("record what was published for {name}"))?;
+        Ok(())
+    }
+
+    /// The run state of `source` (default when it never ran).
+    pub fn state(&self, source: &str) -> Result<SourceState, StoreError> {
+        let what = || format!("read the state of {source}");
+        let stored: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM entries WHERE source = ?1",
+                [source],
+                |r| r.get(0),
+            )
+            .op(what)?;
+        let stored = stored as usize;
+        let state = self
+            .conn
+            .query_row(
+                "SELECT last_success, last_failure, last_error, failing_since,
+                        consecutive_failures, last_item_count, backfilled, heading, home,
+                        feed_entries, feed_updated
+                 FROM sources WHERE name = ?1",
+                [source],
+                |r| {
+                    Ok(SourceState {
+                        name: source.to_string(),
+                        last_success: parse_ts(r.get(0)?),
+                        last_failure: parse_ts(r.get(1)?),
+                        last_error: r.get(2)?,
+                        failing_since: parse_ts(r.get(3)?),
+                        consecutive_failures: r.get(4)?,
+                        last_item_count: r.get::<_, Option<i64>>(5)?.map(|n| n as usize),
+                        backfilled: r.get(6)?,
+                        heading: r.get(7)?,
+                        home: r.get(8)?,
+                        stored,
+                        feed_entries: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
+                        feed_updated: parse_ts(r.get(10)?),
+                    })
+                },
+            )
+            .optional()
+            .op(what)?;
+        Ok(state.unwrap_or_else(|| SourceState {
+            name: source.to_string(),
+            stored,
+            ..SourceState::default()
+        }))
+    }
+}
