@@ -153,6 +153,26 @@ fn reload(
     }
 }
 
+/// Serves the feed folder on `listener` until `stop` turns true.
+fn spawn_server(
+    listener: tokio::net::TcpListener,
+    config: watch::Receiver<Arc<Config>>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let app = serve::router(serve::ServeState::new(config));
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "the HTTP server stopped");
+        }
+    })
+}
+
 /// Runs until SIGTERM or SIGINT. `on_listen` hears the bound address (useful with port 0).
 pub async fn run(
     config: Config,
@@ -197,18 +217,7 @@ pub async fn run(
     } else {
         None
     };
-    let server = listener.map(|l| {
-        let app = serve::router(serve::ServeState::new(config_rx.clone()));
-        let mut stop = stop_rx.clone();
-        tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(l, app).with_graceful_shutdown(shutdown).await {
-                tracing::error!(error = %e, "the HTTP server stopped");
-            }
-        })
-    });
+    let server = listener.map(|l| spawn_server(l, config_rx.clone(), stop_rx.clone()));
 
     let mut seen = stamp(&opts.config_path);
     let mut poll = tokio::time::interval(opts.watch_every);

@@ -1,4 +1,4 @@
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 //! tagfeed: archive listing pages → RSS 2.0, Atom 1.0 and JSON Feed.
 //!
 //! The modules are listed in the order the data flows, and each uses only modules listed above it

@@ -6,7 +6,7 @@ use clap::Args;
 use serde_json::json;
 use tagfeed::config::{Config, FeedFile};
 use tagfeed::pipeline::{self, PipelineError};
-use tagfeed::source::{self, Input};
+use tagfeed::source::{self, Input, Source};
 
 use super::{Exit, Global, load_config, print_json, print_warnings};
 
@@ -34,58 +34,9 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
         );
     }
     for s in &config.sources {
-        let files = files_json(config.output.files(&s.name));
-        let path = match &s.input {
-            Input::Path(p) => p,
-            Input::Url(u) => {
-                if human {
-                    println!(
-                        "{}: fetched from {u} at run time (try `tagfeed preview {u}`)",
-                        s.name
-                    );
-                    print_files(&files);
-                }
-                out.push(json!({"name": s.name, "status": "not fetched", "url": u.as_str(), "files": files}));
-                continue;
-            }
-        };
-        let built = source::read_file(path)
-            .map_err(anyhow::Error::from)
-            .and_then(|loaded| {
-                pipeline::build(&config, s, &loaded, now.into())
-                    .map_err(|e: PipelineError| e.into())
-            });
-        match built {
-            Ok(built) => {
-                let read = &built.read;
-                if !a.json {
-                    print_warnings(g, &s.name, &read.normalized.warnings);
-                }
-                if human {
-                    println!(
-                        "{}: {} listing {} ({}): {} entries → \"{}\"",
-                        s.name,
-                        format!("{:?}", read.format).to_lowercase(),
-                        path.display(),
-                        read.encoding,
-                        built.feed.entries.len(),
-                        built.feed.title
-                    );
-                    print_files(&files);
-                }
-                out.push(json!({
-                    "name": s.name, "status": "ok", "format": read.format,
-                    "encoding": read.encoding, "title": built.feed.title,
-                    "found": read.listing.entries.len(), "entries": built.feed.entries.len(),
-                    "warnings": read.normalized.warnings, "files": files,
-                }));
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {}: {e}", s.name);
-                out.push(json!({"name": s.name, "status": "failed", "error": e.to_string(), "files": files}));
-            }
-        }
+        let (report, ok) = check_source(g, a, &config, s, now);
+        failed += usize::from(!ok);
+        out.push(report);
     }
     let merges = merges(&config, human);
     let opml = files_json(std::iter::once(config.output.opml()));
@@ -100,6 +51,70 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
         }))?;
     }
     Ok(if failed == 0 { Exit::Ok } else { Exit::Failed })
+}
+
+/// Reads one source's saved listing as a run would, and says what it would write.
+fn check_source(
+    g: &Global,
+    a: &CheckArgs,
+    config: &Config,
+    s: &Source,
+    now: SystemTime,
+) -> (serde_json::Value, bool) {
+    let human = !a.json && !g.quiet;
+    let files = files_json(config.output.files(&s.name));
+    let path = match &s.input {
+        Input::Path(p) => p,
+        Input::Url(u) => {
+            if human {
+                println!(
+                    "{}: fetched from {u} at run time (try `tagfeed preview {u}`)",
+                    s.name
+                );
+                print_files(&files);
+            }
+            let report =
+                json!({"name": s.name, "status": "not fetched", "url": u.as_str(), "files": files});
+            return (report, true);
+        }
+    };
+    let built = source::read_file(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|loaded| {
+            pipeline::build(config, s, &loaded, now.into()).map_err(|e: PipelineError| e.into())
+        });
+    let built = match built {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}: {e}", s.name);
+            let report =
+                json!({"name": s.name, "status": "failed", "error": e.to_string(), "files": files});
+            return (report, false);
+        }
+    };
+    let read = &built.read;
+    if !a.json {
+        print_warnings(g, &s.name, &read.normalized.warnings);
+    }
+    if human {
+        println!(
+            "{}: {} listing {} ({}): {} entries → \"{}\"",
+            s.name,
+            format!("{:?}", read.format).to_lowercase(),
+            path.display(),
+            read.encoding,
+            built.feed.entries.len(),
+            built.feed.title
+        );
+        print_files(&files);
+    }
+    let report = json!({
+        "name": s.name, "status": "ok", "format": read.format,
+        "encoding": read.encoding, "title": built.feed.title,
+        "found": read.listing.entries.len(), "entries": built.feed.entries.len(),
+        "warnings": read.normalized.warnings, "files": files,
+    });
+    (report, true)
 }
 
 /// What each merge will write (merges are built from the store, so there is nothing to read).

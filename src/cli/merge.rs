@@ -10,7 +10,7 @@ use tagfeed::date::{self, DateRules};
 use tagfeed::fetch::{FetchSettings, Fetcher, Overrides, Response};
 use tagfeed::filter::Filter;
 use tagfeed::merge;
-use tagfeed::model::{OutputFormat, Provenance};
+use tagfeed::model::{Feed, OutputFormat, Provenance};
 use tagfeed::normalize::Ids;
 use tagfeed::pipeline::{self, FeedRead};
 use tagfeed::publish::{self, WriteOutcome};
@@ -66,33 +66,7 @@ fn format_for(a: &MergeArgs) -> OutputFormat {
 }
 
 pub fn merge(g: &Global, a: &MergeArgs) -> anyhow::Result<Exit> {
-    let since = a
-        .since
-        .as_deref()
-        .map(|s| {
-            date::parse(s, &DateRules::default())
-                .map_err(|e| UsageError(format!("--since {s:?}: {e}")))
-        })
-        .transpose()?;
-    let spec = Merge {
-        name: "merge".into(),
-        title: a.title.clone(),
-        description: Some(format!(
-            "{}: merged by tagfeed from {} feeds",
-            a.title,
-            a.inputs.len()
-        )),
-        author: None,
-        sources: Vec::new(),
-        feeds: Vec::new(),
-        max_items: Some(a.max_items as usize),
-        filter: Filter {
-            include: a.include.clone(),
-            exclude: a.exclude.clone(),
-            since,
-        },
-        schedule: None,
-    };
+    let mut spec = spec(a)?;
     let fetcher = Fetcher::new(FetchSettings::default())?;
     let runtime = runtime()?;
     let now = chrono::Utc::now();
@@ -124,34 +98,71 @@ pub fn merge(g: &Global, a: &MergeArgs) -> anyhow::Result<Exit> {
     if inputs.is_empty() {
         anyhow::bail!("no input could be read; nothing written");
     }
+    spec.description = Some(format!(
+        "{}: merged by tagfeed from {} feeds",
+        a.title,
+        inputs.len()
+    ));
     let merged = merge::merge(inputs, &HashMap::new());
     let feed = pipeline::merged_feed(&spec, a.max_items as usize, merged.entries);
     if feed.entries.is_empty() {
         anyhow::bail!("no entries left after the filters; nothing written");
     }
-    let format = format_for(a);
+    write(g, a, &feed)?;
+    Ok(if failed == 0 { Exit::Ok } else { Exit::Failed })
+}
+
+/// The merge the arguments describe, as a config's `[[merge]]` would.
+fn spec(a: &MergeArgs) -> anyhow::Result<Merge> {
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| {
+            date::parse(s, &DateRules::default())
+                .map_err(|e| UsageError(format!("--since {s:?}: {e}")))
+        })
+        .transpose()?;
+    Ok(Merge {
+        name: "merge".into(),
+        title: a.title.clone(),
+        description: None,
+        author: None,
+        sources: Vec::new(),
+        feeds: Vec::new(),
+        max_items: Some(a.max_items as usize),
+        filter: Filter {
+            include: a.include.clone(),
+            exclude: a.exclude.clone(),
+            since,
+        },
+        schedule: None,
+    })
+}
+
+/// Renders the merged feed to the output file (only when it changed) or stdout.
+fn write(g: &Global, a: &MergeArgs, feed: &Feed) -> anyhow::Result<()> {
     let self_url = match &a.self_url {
         Some(u) => u.clone(),
         None => file_url(&a.output)?,
     };
-    let body = render::render(&feed, format, &self_url)?;
+    let body = render::render(feed, format_for(a), &self_url)?;
     if a.output.as_os_str() == "-" {
         print!("{body}");
-    } else {
-        let outcome = publish::write_if_changed(&a.output, body.as_bytes())?;
-        if !g.quiet {
-            let what = match outcome {
-                WriteOutcome::Written => "written",
-                WriteOutcome::Unchanged => "unchanged",
-            };
-            println!(
-                "{}: {} entries, {what}",
-                a.output.display(),
-                feed.entries.len()
-            );
-        }
+        return Ok(());
     }
-    Ok(if failed == 0 { Exit::Ok } else { Exit::Failed })
+    let outcome = publish::write_if_changed(&a.output, body.as_bytes())?;
+    if !g.quiet {
+        let what = match outcome {
+            WriteOutcome::Written => "written",
+            WriteOutcome::Unchanged => "unchanged",
+        };
+        println!(
+            "{}: {} entries, {what}",
+            a.output.display(),
+            feed.entries.len()
+        );
+    }
+    Ok(())
 }
 
 fn file_url(path: &std::path::Path) -> anyhow::Result<Url> {

@@ -69,7 +69,7 @@ impl ConfigError {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(src.len());
     let before = &src[..src.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;
@@ -79,7 +79,7 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 
 /// The dotted key path at a byte offset, worked out from the table headers above it
 /// (`[[source]]` headers are counted, so the second source is `source[1]`). For messages only.
-pub fn key_at(src: &str, offset: usize) -> String {
+pub(crate) fn key_at(src: &str, offset: usize) -> String {
     let offset = src.floor_char_boundary(offset.min(src.len()));
     let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
     let mut counts: Vec<(String, usize)> = Vec::new();

@@ -3,11 +3,11 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-pub type S<T> = Spanned<T>;
+pub(crate) type S<T> = Spanned<T>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawConfig {
+pub(crate) struct RawConfig {
     pub output: Option<S<RawOutput>>,
     pub store: Option<S<RawStore>>,
     pub fetch: Option<S<RawFetch>>,
@@ -20,7 +20,7 @@ pub struct RawConfig {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawMerge {
+pub(crate) struct RawMerge {
     pub name: Option<S<String>>,
     pub title: Option<S<String>>,
     pub description: Option<S<String>>,
@@ -39,7 +39,7 @@ pub struct RawMerge {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawOutput {
+pub(crate) struct RawOutput {
     pub dir: Option<S<String>>,
     pub base_url: Option<S<String>>,
     pub max_items: Option<S<i64>>,
@@ -50,13 +50,13 @@ pub struct RawOutput {
 /// Seconds, written as an integer or a float.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(untagged)]
-pub enum Num {
+pub(crate) enum Num {
     Int(i64),
     Float(f64),
 }
 
 impl Num {
-    pub fn as_f64(self) -> f64 {
+    pub(crate) fn as_f64(self) -> f64 {
         match self {
             Num::Int(i) => i as f64,
             Num::Float(f) => f,
@@ -66,7 +66,7 @@ impl Num {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSchedule {
+pub(crate) struct RawSchedule {
     pub cron: Option<S<String>>,
     pub every: Option<S<String>>,
     pub jitter: Option<S<Num>>,
@@ -76,14 +76,14 @@ pub struct RawSchedule {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawStore {
+pub(crate) struct RawStore {
     pub path: Option<S<String>>,
     pub stale_after: Option<S<Num>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFetch {
+pub(crate) struct RawFetch {
     pub user_agent: Option<S<String>>,
     pub timeout: Option<S<Num>>,
     pub connect_timeout: Option<S<Num>>,
@@ -98,7 +98,7 @@ pub struct RawFetch {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSource {
+pub(crate) struct RawSource {
     pub name: Option<S<String>>,
     pub title: Option<S<String>>,
     pub description: Option<S<String>>,
@@ -129,7 +129,7 @@ pub struct RawSource {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSelect {
+pub(crate) struct RawSelect {
     pub item: Option<S<String>>,
     pub title: Option<S<String>>,
     pub link: Option<S<String>>,

@@ -23,7 +23,7 @@ use crate::source::{
     DEFAULT_BACKFILL_PAGES, Field, Format, Input, Pagination, Retention, Selectors, Source,
 };
 
-pub fn config(text: &str) -> Result<Config, ConfigError> {
+pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_string();
@@ -425,79 +425,99 @@ fn table_key(text: &str, name_span: &Range<usize>) -> String {
         .to_string()
 }
 
-fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigError> {
-    let table_span = s.span();
-    let s = s.into_inner();
-    let (name, name_span) = slug(text, s.name, table_span.clone())?;
-    let key = table_key(text, &name_span);
-    let input = match (s.path, s.url) {
-        (Some(p), None) => Input::Path(PathBuf::from(p.into_inner())),
-        (None, Some(u)) => Input::Url(web_url(text, &u)?),
-        (Some(_), Some(u)) => {
-            return Err(
-                ConfigError::at(text, u.span(), "give either path or url, not both")
-                    .help("path reads a saved listing; url fetches the page"),
-            );
-        }
-        (None, None) => {
-            return Err(ConfigError::at(text, table_span, "missing key path or url")
-                .key(format!("{key}.path"))
-                .help("give the saved listing, e.g. path = \"samples/partnerships.txt\", or the page, url = \"https://…\""));
-        }
+/// `path` or `url`, exactly one.
+fn input(
+    text: &str,
+    path: Option<S<String>>,
+    url: Option<S<String>>,
+    table: Range<usize>,
+    key: &str,
+) -> Result<Input, ConfigError> {
+    match (path, url) {
+        (Some(p), None) => Ok(Input::Path(PathBuf::from(p.into_inner()))),
+        (None, Some(u)) => Ok(Input::Url(web_url(text, &u)?)),
+        (Some(_), Some(u)) => Err(ConfigError::at(
+            text,
+            u.span(),
+            "give either path or url, not both",
+        )
+        .help("path reads a saved listing; url fetches the page")),
+        (None, None) => Err(ConfigError::at(text, table, "missing key path or url")
+            .key(format!("{key}.path"))
+            .help("give the saved listing, e.g. path = \"samples/partnerships.txt\", or the page, url = \"https://…\"")),
+    }
+}
+
+fn timezone(text: &str, tz: Option<&S<String>>) -> Result<Tz, ConfigError> {
+    let Some(t) = tz else {
+        return Ok(Tz::UTC);
     };
-    let page_url = s.page_url.as_ref().map(|u| web_url(text, u)).transpose()?;
-    let format = s
-        .format
+    t.get_ref().parse::<Tz>().map_err(|_| {
+        ConfigError::at(
+            text,
+            t.span(),
+            format!("unknown time zone {:?}", t.get_ref()),
+        )
+        .help("use an IANA zone name such as \"America/New_York\", \"Europe/Paris\" or \"UTC\"")
+    })
+}
+
+/// The listing's format: as given, HTML when there are selectors, else guessed later. HTML needs
+/// selectors and text takes none.
+fn listing_format(
+    text: &str,
+    format: Option<S<String>>,
+    select: Option<&Selectors>,
+    table: Range<usize>,
+    key: &str,
+) -> Result<Option<Format>, ConfigError> {
+    let format = format
         .map(|f| {
             f.get_ref()
                 .parse::<Format>()
                 .map_err(|e| ConfigError::at(text, f.span(), e.to_string()))
         })
         .transpose()?;
-    let timezone = match &s.timezone {
-        None => Tz::UTC,
-        Some(t) => t.get_ref().parse::<Tz>().map_err(|_| {
-            ConfigError::at(
-                text,
-                t.span(),
-                format!("unknown time zone {:?}", t.get_ref()),
-            )
-            .help("use an IANA zone name such as \"America/New_York\", \"Europe/Paris\" or \"UTC\"")
-        })?,
-    };
-    let select = s.select.map(|sel| selectors(text, sel)).transpose()?;
-    match (format, &select) {
-        (Some(Format::Html), None) => {
-            return Err(ConfigError::at(
-                text,
-                table_span,
-                "format = \"html\" needs a [source.select] table",
-            )
-            .key(format!("{key}.select"))
-            .help("add [source.select] with at least item = \"CSS\""));
-        }
-        (Some(Format::Text), Some(_)) => {
-            return Err(ConfigError::at(
-                text,
-                table_span,
-                "[source.select] is for HTML listings, but format = \"text\"",
-            )
-            .help("remove the select table or set format = \"html\""));
-        }
-        _ => {}
+    match (format, select) {
+        (Some(Format::Html), None) => Err(ConfigError::at(
+            text,
+            table,
+            "format = \"html\" needs a [source.select] table",
+        )
+        .key(format!("{key}.select"))
+        .help("add [source.select] with at least item = \"CSS\"")),
+        (Some(Format::Text), Some(_)) => Err(ConfigError::at(
+            text,
+            table,
+            "[source.select] is for HTML listings, but format = \"text\"",
+        )
+        .help("remove the select table or set format = \"html\"")),
+        (None, Some(_)) => Ok(Some(Format::Html)),
+        (f, _) => Ok(f),
     }
-    let max_pages = positive(text, s.max_pages)?.unwrap_or(1);
-    let defaults = Source::new(name, input);
+}
+
+fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigError> {
+    let table_span = s.span();
+    let s = s.into_inner();
+    let (name, name_span) = slug(text, s.name, table_span.clone())?;
+    let key = table_key(text, &name_span);
+    let input = input(text, s.path, s.url, table_span.clone(), &key)?;
+    let page_url = s.page_url.as_ref().map(|u| web_url(text, u)).transpose()?;
     let rules = DateRules {
-        timezone,
+        timezone: timezone(text, s.timezone.as_ref())?,
         day_first: s.day_first.unwrap_or(false),
     };
+    let select = s.select.map(|sel| selectors(text, sel)).transpose()?;
+    let format = listing_format(text, s.format, select.as_ref(), table_span, &key)?;
+    let max_pages = positive(text, s.max_pages)?.unwrap_or(1);
+    let defaults = Source::new(name, input);
     let source = Source {
         title: s.title.map(S::into_inner),
         description: s.description.map(S::into_inner),
         author: s.author.map(S::into_inner),
         page_url,
-        format: format.or(select.as_ref().map(|_| Format::Html)),
+        format,
         rules,
         categories: s
             .categories

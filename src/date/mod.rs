@@ -176,23 +176,9 @@ fn tokenize(s: &str) -> Result<Vec<Token>, DateError> {
         if c.is_ascii_digit() {
             let (n, len, next) = read_number(&chars, i);
             i = next;
-            // 14:30[:00[.123]] or the French 14h30
-            if i + 1 < chars.len()
-                && (chars[i] == ':' || chars[i] == 'h')
-                && chars[i + 1].is_ascii_digit()
-            {
-                let (m, _, next) = read_number(&chars, i + 1);
+            if let Some((time, next)) = time_after_hour(&chars, i, n) {
+                out.push(time);
                 i = next;
-                let mut sec = 0;
-                if i + 1 < chars.len() && chars[i] == ':' && chars[i + 1].is_ascii_digit() {
-                    let (v, _, next) = read_number(&chars, i + 1);
-                    sec = v;
-                    i = next;
-                    if i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit() {
-                        i = read_number(&chars, i + 1).2; // fractions of a second are dropped
-                    }
-                }
-                out.push(Token::Time(n, m, sec));
                 continue;
             }
             // ordinal suffixes: 9th, 1st, 2nd, 3rd, 1er
@@ -247,6 +233,26 @@ fn tokenize(s: &str) -> Result<Vec<Token>, DateError> {
         }
     }
     Ok(out)
+}
+
+/// `:30[:00[.123]]` (or the French `h30`) after an hour at `i`: the time and where it ends.
+fn time_after_hour(chars: &[char], mut i: usize, hour: u32) -> Option<(Token, usize)> {
+    let digit_after = |i: usize| chars.get(i + 1).is_some_and(char::is_ascii_digit);
+    if !(matches!(chars.get(i), Some(':' | 'h')) && digit_after(i)) {
+        return None;
+    }
+    let (minute, _, next) = read_number(chars, i + 1);
+    i = next;
+    let mut second = 0;
+    if chars.get(i) == Some(&':') && digit_after(i) {
+        let (v, _, next) = read_number(chars, i + 1);
+        second = v;
+        i = next;
+        if chars.get(i) == Some(&'.') && digit_after(i) {
+            i = read_number(chars, i + 1).2; // fractions of a second are dropped
+        }
+    }
+    Some((Token::Time(hour, minute, second), i))
 }
 
 fn read_number(chars: &[char], start: usize) -> (u32, usize, usize) {

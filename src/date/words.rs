@@ -49,7 +49,7 @@ const FILLER: &[&str] = &[
 /// What a zone word means: a fixed offset (seconds east of UTC) or a named zone whose offset
 /// depends on the date (US "ET" is EST or EDT).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ZoneWord {
+pub(crate) enum ZoneWord {
     Fixed(i32),
     Named(chrono_tz::Tz),
 }
@@ -57,7 +57,7 @@ pub enum ZoneWord {
 /// Abbreviations read as zones. Only widely unambiguous ones: "IST" (India, Ireland, Israel) and
 /// "CST" outside the US are left out on purpose; such strings fail loudly instead of silently
 /// landing hours off.
-pub fn zone(word: &str) -> Option<ZoneWord> {
+pub(crate) fn zone(word: &str) -> Option<ZoneWord> {
     use ZoneWord::{Fixed, Named};
     const H: i32 = 3600;
     Some(match word {
@@ -89,17 +89,17 @@ pub fn zone(word: &str) -> Option<ZoneWord> {
 }
 
 /// Month number for a (lowercase, dot-free) word.
-pub fn month(word: &str) -> Option<u32> {
+pub(crate) fn month(word: &str) -> Option<u32> {
     MONTHS.iter().find(|(w, _)| *w == word).map(|&(_, m)| m)
 }
 
 /// Whether a word is filler that the reader may skip.
-pub fn is_filler(word: &str) -> bool {
+pub(crate) fn is_filler(word: &str) -> bool {
     FILLER.contains(&word)
 }
 
 /// English month name for messages.
-pub fn month_name(month: u32) -> &'static str {
+pub(crate) fn month_name(month: u32) -> &'static str {
     #[rustfmt::skip]
     const NAMES: [&str; 12] = [
         "January", "February", "March", "April", "May", "June", "July", "August", "September",

@@ -11,14 +11,14 @@ use tokio::time::Instant;
 use url::Url;
 
 /// The per-host gates of one fetcher.
-pub struct Gates {
+pub(crate) struct Gates {
     hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Instant>>>>>,
     crawl_delays: Mutex<HashMap<String, Duration>>,
     slots: Semaphore,
 }
 
 /// Hosts are told apart by scheme, name and port: that is what a server sees as one client.
-pub fn host_key(url: &Url) -> String {
+pub(crate) fn host_key(url: &Url) -> String {
     format!(
         "{}://{}:{}",
         url.scheme(),
@@ -29,7 +29,7 @@ pub fn host_key(url: &Url) -> String {
 
 impl Gates {
     /// Gates allowing `concurrency` hosts at once.
-    pub fn new(concurrency: usize) -> Self {
+    pub(crate) fn new(concurrency: usize) -> Self {
         Gates {
             hosts: Mutex::new(HashMap::new()),
             crawl_delays: Mutex::new(HashMap::new()),
@@ -38,7 +38,7 @@ impl Gates {
     }
 
     /// Remembers a host's robots.txt `Crawl-delay`, which lengthens the minimum pause.
-    pub fn set_crawl_delay(&self, url: &Url, delay: Duration) {
+    pub(crate) fn set_crawl_delay(&self, url: &Url, delay: Duration) {
         if let Ok(mut m) = self.crawl_delays.lock() {
             m.insert(host_key(url), delay);
         }
@@ -50,7 +50,7 @@ impl Gates {
     }
 
     /// Runs `request` when the host is free and its pause is over, holding the host meanwhile.
-    pub async fn polite<T>(
+    pub(crate) async fn polite<T>(
         &self,
         url: &Url,
         min_delay: Duration,

@@ -13,14 +13,14 @@ use url::Url;
 use super::{FetchError, Fetcher, Overrides, Response};
 
 /// What a site's robots.txt says for our agent.
-pub enum Rules {
+pub(crate) enum Rules {
     AllowAll,
     Parsed(texting_robots::Robot),
 }
 
 impl Rules {
     /// Whether `url` may be fetched.
-    pub fn allowed(&self, url: &Url) -> bool {
+    pub(crate) fn allowed(&self, url: &Url) -> bool {
         match self {
             Rules::AllowAll => true,
             Rules::Parsed(r) => r.allowed(url.as_str()),
@@ -28,7 +28,7 @@ impl Rules {
     }
 
     /// The `Crawl-delay` for our agent, if any.
-    pub fn crawl_delay(&self) -> Option<Duration> {
+    pub(crate) fn crawl_delay(&self) -> Option<Duration> {
         match self {
             Rules::AllowAll => None,
             Rules::Parsed(r) => r
@@ -40,7 +40,7 @@ impl Rules {
 }
 
 /// The product token robots.txt groups are matched against: "tagfeed" of "tagfeed/0.1 (+…)".
-pub fn agent_token(user_agent: &str) -> &str {
+pub(crate) fn agent_token(user_agent: &str) -> &str {
     user_agent
         .split(|c: char| c == '/' || c.is_whitespace())
         .next()
@@ -51,13 +51,13 @@ type Cell = Arc<OnceCell<Result<Arc<Rules>, FetchError>>>;
 
 /// robots.txt rules per site and agent, for the life of a fetcher.
 #[derive(Default)]
-pub struct RobotsCache {
+pub(crate) struct RobotsCache {
     cells: Mutex<HashMap<String, Cell>>,
 }
 
 impl RobotsCache {
     /// The rules for `url`'s site, fetching its robots.txt the first time.
-    pub async fn rules(
+    pub(crate) async fn rules(
         &self,
         fetcher: &Fetcher,
         url: &Url,

@@ -125,7 +125,7 @@ pub struct Ids {
 
 /// What rule 4 decided for one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
+pub(crate) enum Claim {
     /// The row is the article the link stands for: its id is the link.
     Link,
     /// The row is another article at that link: its id is this hash.
@@ -156,7 +156,7 @@ impl Ids {
 
     /// Decides rule 4 for a row with link id `link` and `title`. `on_page` says whether a row with
     /// `link` and some other title is on the same page (so the stored owner is still there).
-    pub fn claim(
+    pub(crate) fn claim(
         &mut self,
         scope: &str,
         link: &str,

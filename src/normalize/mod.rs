@@ -228,7 +228,7 @@ fn origins_text(origins: &[Origin]) -> String {
 
 /// Folds entries with the same id into the first one, which gains the others' categories.
 /// Returns the entries in their order and how many were folded.
-pub fn dedupe(entries: impl IntoIterator<Item = Entry>) -> (Vec<Entry>, usize) {
+pub(crate) fn dedupe(entries: impl IntoIterator<Item = Entry>) -> (Vec<Entry>, usize) {
     let mut out: Vec<Entry> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut folded = 0;
@@ -285,7 +285,7 @@ fn read_date(
 
 /// A date as a listing date, or why it is not one: more than a day in the future, or before 1995
 /// (placeholders like 0001-01-01, parse accidents).
-pub fn plausible(
+fn plausible(
     d: DateTime<FixedOffset>,
     now: DateTime<Utc>,
 ) -> Result<DateTime<FixedOffset>, &'static str> {

@@ -103,6 +103,33 @@ pub fn next_page_url(
     Some(url)
 }
 
+/// The walk's loop guard: pages already seen, by URL or by content, and entries already counted.
+#[derive(Default)]
+struct Seen {
+    urls: HashSet<String>,
+    bodies: HashSet<blake3::Hash>,
+    ids: HashSet<String>,
+}
+
+impl Seen {
+    fn new_url(&mut self, url: &Url) -> bool {
+        self.urls.insert(id::canonical(url).to_string())
+    }
+
+    fn new_body(&mut self, bytes: &[u8]) -> bool {
+        self.bodies.insert(blake3::hash(bytes))
+    }
+
+    /// How many entries of `read` are neither stored nor on an earlier page.
+    fn fresh(&mut self, read: &Read, ids: &Ids) -> usize {
+        read.normalized
+            .entries
+            .iter()
+            .filter(|e| !ids.is_stored(&e.id) && self.ids.insert(e.id.clone()))
+            .count()
+    }
+}
+
 /// Step 2: reads a source's pages. A back-fill walks up to `backfill_pages` and skips the
 /// conditional GET so the walk really happens; an ordinary run walks up to `max_pages`.
 pub(super) async fn walk(
@@ -111,7 +138,7 @@ pub(super) async fn walk(
     mut known: Known,
     now: DateTime<Utc>,
 ) -> Result<Walk, RefreshError> {
-    let start = match &source.input {
+    let mut url = match &source.input {
         Input::Path(p) => {
             let loaded = source::read_file(p)?;
             return Ok(Walk {
@@ -128,22 +155,20 @@ pub(super) async fn walk(
         Input::Url(u) => u.clone(),
     };
     let backfill = known.backfill;
+    let pagination = &source.pagination;
     let limit = if backfill {
-        source.pagination.backfill_pages
+        pagination.backfill_pages
     } else {
-        source.pagination.max_pages
+        pagination.max_pages
     };
     let mut out = Walk {
         backfilled: true,
         ..Walk::default()
     };
-    let mut url = start;
-    let mut visited: HashSet<String> = HashSet::new();
-    let mut bodies: HashSet<blake3::Hash> = HashSet::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen = Seen::default();
     let mut offset = 0;
     for n in 1..=limit {
-        if !visited.insert(id::canonical(&url).to_string()) {
+        if !seen.new_url(&url) {
             break;
         }
         let validators = (n == 1 && !backfill).then_some(&known.validators);
@@ -163,28 +188,24 @@ pub(super) async fn walk(
                 return Ok(out);
             }
         };
-        if !bodies.insert(blake3::hash(&page.bytes)) {
+        if !seen.new_body(&page.bytes) {
             break;
         }
         if n == 1 {
             out.validators = Some((url.to_string(), page.validators.clone()));
         }
+        let found_at = page.url.clone();
         let loaded = Loaded {
             bytes: page.bytes,
             charset: page.charset,
             modified: None,
-            url: Some(page.url.clone()),
+            url: Some(page.url),
         };
         let read = pipeline::read_page(source, &loaded, &mut known.ids, now, offset)?;
         offset += read.listing.entries.len();
-        let fresh = read
-            .normalized
-            .entries
-            .iter()
-            .filter(|e| !known.ids.is_stored(&e.id) && seen.insert(e.id.clone()))
-            .count();
-        let next = next_page_url(source, &read.listing, &page.url, n + 1);
-        let done = read.listing.entries.is_empty() || (!backfill && fresh == 0);
+        let next = next_page_url(source, &read.listing, &found_at, n + 1);
+        let done =
+            read.listing.entries.is_empty() || (!backfill && seen.fresh(&read, &known.ids) == 0);
         out.pages.push(read);
         match next {
             Some(u) if !done => url = u,

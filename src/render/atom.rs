@@ -42,7 +42,7 @@ pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
             .entries
             .iter()
             .zip(dates)
-            .map(|(e, updated)| entry(e, updated, feed.home_page.as_ref()))
+            .map(|(e, updated)| entry(e, updated, super::entry_link(e, feed)))
             .collect(),
         ..atom_syndication::Feed::default()
     };
@@ -68,8 +68,7 @@ fn link(href: &Url, rel: &str, mime: &str) -> Link {
     }
 }
 
-fn entry(e: &Entry, updated: DateTime<FixedOffset>, home: Option<&Url>) -> AtomEntry {
-    let alternate = e.link.as_ref().or(home);
+fn entry(e: &Entry, updated: DateTime<FixedOffset>, alternate: Option<&Url>) -> AtomEntry {
     // An entry with neither summary nor content draws a validator warning and an empty preview in
     // readers; the title is the best text there is.
     let summary = Some(match &e.summary {

@@ -64,7 +64,7 @@ pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
 fn item<'a>(e: &'a Entry, feed: &'a Feed) -> Item<'a> {
     Item {
         id: &e.id,
-        url: e.link.as_ref().or(feed.home_page.as_ref()).map(Url::as_str),
+        url: super::entry_link(e, feed).map(Url::as_str),
         title: &e.title,
         // Every item needs content: the summary, else the title as text.
         content_html: e.summary.as_deref(),

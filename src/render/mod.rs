@@ -92,6 +92,15 @@ fn xml_safe(feed: &Feed) -> Result<(), RenderError> {
     Ok(())
 }
 
+/// Where an entry links to in every format: its own link, else the page of the feed it came from
+/// (a merged entry), else the feed's home page; `None` when there is none (never the feed itself).
+fn entry_link<'a>(e: &'a Entry, feed: &'a Feed) -> Option<&'a Url> {
+    e.link
+        .as_ref()
+        .or_else(|| e.via.as_ref().and_then(|v| v.home.as_ref()))
+        .or(feed.home_page.as_ref())
+}
+
 /// The bytes an XML writer produced, as text.
 fn utf8(format: &'static str, bytes: Vec<u8>) -> Result<String, RenderError> {
     String::from_utf8(bytes).map_err(|e| RenderError::Write {
@@ -117,7 +126,7 @@ fn profile_escapes(xml: String) -> String {
 /// published the same day have the same midnight), the newer one in feed order gets one second
 /// more, and so on. Atom's `updated` must differ between entries for validators and some readers;
 /// the published date is left as the page gave it. Returned in the entries' order.
-pub fn distinct_dates(entries: &[Entry]) -> Vec<DateTime<FixedOffset>> {
+pub(crate) fn distinct_dates(entries: &[Entry]) -> Vec<DateTime<FixedOffset>> {
     let mut used = std::collections::HashSet::new();
     let mut out: Vec<DateTime<FixedOffset>> = entries
         .iter()
@@ -246,5 +255,30 @@ mod tests {
             render(&f, OutputFormat::Json, &url).is_ok(),
             "JSON can carry it"
         );
+    }
+
+    #[test]
+    fn an_entry_without_a_link_points_at_its_origin_never_at_the_feed() {
+        let url = Url::parse("https://feeds.example.org/m.rss.xml").unwrap();
+        let mut merged = feed(vec![entry("urn:a", "A", "2020-10-09T00:00:00Z")]);
+        merged.home_page = None;
+        for format in OutputFormat::ALL {
+            let body = render(&merged, format, &url).unwrap();
+            let back = feed_rs::parser::parse(body.as_bytes()).unwrap();
+            assert!(back.entries[0].links.is_empty(), "{format:?}: {body}");
+        }
+        merged.entries[0].via = Some(crate::model::Provenance {
+            title: "Tag".into(),
+            feed_url: None,
+            home: Url::parse("https://e.org/tag/x/").ok(),
+        });
+        for format in OutputFormat::ALL {
+            let body = render(&merged, format, &url).unwrap();
+            let back = feed_rs::parser::parse(body.as_bytes()).unwrap();
+            assert_eq!(
+                back.entries[0].links[0].href, "https://e.org/tag/x/",
+                "{format:?}"
+            );
+        }
     }
 }

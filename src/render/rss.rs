@@ -9,6 +9,7 @@ use crate::model::{Entry, Feed};
 
 /// Renders an RSS 2.0 document.
 pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
+    // RSS requires a channel link: the listing page, else the feed itself.
     let home = feed.home_page.as_ref().unwrap_or(self_url);
     let mut channel = Channel {
         title: feed.title.clone(),
@@ -16,7 +17,7 @@ pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
         description: feed.description.clone(),
         generator: Some(format!("tagfeed {}", env!("CARGO_PKG_VERSION"))),
         last_build_date: feed.updated().map(|d| d.to_rfc2822()),
-        items: feed.entries.iter().map(|e| item(e, home)).collect(),
+        items: feed.entries.iter().map(|e| item(e, feed)).collect(),
         ..Channel::default()
     };
     channel.set_atom_ext(AtomExtension {
@@ -36,10 +37,10 @@ pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
     Ok(super::profile_escapes(utf8("RSS", bytes)?))
 }
 
-fn item(e: &Entry, home: &Url) -> Item {
+fn item(e: &Entry, feed: &Feed) -> Item {
     Item {
         title: Some(e.title.clone()),
-        link: Some(e.link.as_ref().unwrap_or(home).to_string()),
+        link: super::entry_link(e, feed).map(Url::to_string),
         description: e.summary.clone(),
         guid: Some(Guid {
             value: e.id.clone(),

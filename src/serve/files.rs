@@ -38,7 +38,7 @@ type Variant = (String, Encoding);
 
 /// Compressed bodies by content hash, so a popular feed is compressed once per change.
 #[derive(Default)]
-pub struct Cache(Mutex<HashMap<Variant, Arc<Vec<u8>>>>);
+pub(crate) struct Cache(Mutex<HashMap<Variant, Arc<Vec<u8>>>>);
 
 impl Cache {
     fn get_or(
@@ -153,7 +153,7 @@ fn not_modified_since(headers: &HeaderMap, modified: SystemTime) -> bool {
 }
 
 /// `GET /<file>`.
-pub async fn file(
+pub(crate) async fn file(
     State(state): State<Arc<ServeState>>,
     Path(file): Path<String>,
     headers: HeaderMap,
@@ -218,7 +218,7 @@ pub async fn file(
 }
 
 /// Everything that is not a feed, the index or the health check.
-pub async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -94,7 +94,7 @@ async fn load(state: Arc<ServeState>) -> (Arc<Config>, Result<Vec<Row>, LoadErro
 }
 
 /// `GET /health`: 200 when every feed is ok, 503 otherwise.
-pub async fn health(State(state): State<Arc<ServeState>>) -> Response {
+pub(crate) async fn health(State(state): State<Arc<ServeState>>) -> Response {
     let (_, rows) = load(state).await;
     match rows {
         Ok(rows) => {
@@ -119,7 +119,7 @@ pub async fn health(State(state): State<Arc<ServeState>>) -> Response {
 }
 
 /// `GET /`.
-pub async fn index(State(state): State<Arc<ServeState>>) -> Response {
+pub(crate) async fn index(State(state): State<Arc<ServeState>>) -> Response {
     let (config, rows) = load(state).await;
     let rows = match rows {
         Ok(r) => r,

@@ -85,7 +85,7 @@ pub const VERSION: i64 = MIGRATIONS.len() as i64;
 /// Brings the database up to [`VERSION`], one migration per transaction. Each transaction takes
 /// the write lock first and reads the version inside it, so processes opening the store at the
 /// same moment (daemon jobs, a cron run) never apply a migration twice.
-pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     loop {
         let what = || "migrate the store".to_string();
         let tx = conn
@@ -109,7 +109,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// Checks that a store opened read-only has exactly this build's schema.
-pub fn check(conn: &Connection) -> Result<(), StoreError> {
+pub(crate) fn check(conn: &Connection) -> Result<(), StoreError> {
     match version(conn)? {
         v if v > VERSION => Err(StoreError::TooNew {
             found: v,
