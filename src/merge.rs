@@ -45,11 +45,12 @@ struct Copy {
     own_link: bool,
 }
 
-/// The keys an entry is recognized by, strongest first.
-fn keys(e: &Entry, own_link: bool) -> Vec<String> {
+/// The keys an entry is recognized by, strongest first. `link` is its canonical link when that
+/// is its own.
+fn keys(e: &Entry, link: Option<&str>) -> Vec<String> {
     let mut k = vec![format!("id {}", e.id)];
-    if let Some(l) = e.link.as_ref().filter(|_| own_link) {
-        k.push(format!("link {}", id::canonical(l)));
+    if let Some(l) = link {
+        k.push(format!("link {l}"));
     }
     if let Some(d) = e.published {
         // The day as published: one source may give "Oct. 9, 2020", another 10:07 that day.
@@ -58,17 +59,25 @@ fn keys(e: &Entry, own_link: bool) -> Vec<String> {
     k
 }
 
-/// Links that several entries of `entries` share.
-fn shared_links(entries: &[Entry]) -> HashSet<String> {
-    let mut seen = HashSet::new();
-    let mut shared = HashSet::new();
-    for l in entries.iter().filter_map(|e| e.link.as_ref()) {
-        let c = id::canonical(l).to_string();
-        if !seen.insert(c.clone()) {
-            shared.insert(c);
-        }
+/// Each entry's canonical link, when several entries of the input do not share it.
+fn own_links(entries: &[Entry]) -> Vec<Option<String>> {
+    let links: Vec<Option<String>> = entries
+        .iter()
+        .map(|e| e.link.as_ref().map(|l| id::canonical(l).to_string()))
+        .collect();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for l in links.iter().flatten() {
+        *count.entry(l).or_default() += 1;
     }
-    shared
+    let shared: HashSet<String> = count
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(l, _)| l.to_string())
+        .collect();
+    links
+        .into_iter()
+        .map(|l| l.filter(|l| !shared.contains(l)))
+        .collect()
 }
 
 /// Merges `inputs` (in order of preference). `aliases` are the ids this merge gave before.
@@ -77,25 +86,22 @@ pub fn merge(inputs: Vec<Input>, aliases: &HashMap<String, String>) -> Merged {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut provenance = Vec::with_capacity(inputs.len());
     for (n, input) in inputs.into_iter().enumerate() {
-        let shared = shared_links(&input.entries);
+        let own = own_links(&input.entries);
         provenance.push(input.provenance);
-        for entry in input.entries {
-            let own_link = entry
-                .link
-                .as_ref()
-                .is_some_and(|l| !shared.contains(id::canonical(l).as_str()));
-            let keys = keys(&entry, own_link);
+        for (entry, link) in input.entries.into_iter().zip(own) {
+            let keys = keys(&entry, link.as_deref());
             let g = match keys.iter().find_map(|k| index.get(k).copied()) {
                 Some(g) => g,
                 None => {
-                    groups.push(Vec::new());
+                    // Most articles have one copy: no room for four (a Vec's first growth).
+                    groups.push(Vec::with_capacity(1));
                     groups.len() - 1
                 }
             };
             groups[g].push(Copy {
                 entry,
                 input: n,
-                own_link,
+                own_link: link.is_some(),
             });
             // Every key of every copy now leads to the merged entry.
             for k in keys {
@@ -106,40 +112,57 @@ pub fn merge(inputs: Vec<Input>, aliases: &HashMap<String, String>) -> Merged {
     let mut out = Merged::default();
     let mut used = HashSet::new();
     for copies in groups {
-        let (mut entry, origin) = combine(&copies);
-        entry.id = merged_id(&copies, aliases, &mut used, &mut out.new_aliases);
+        let id = merged_id(&copies, aliases, &mut used, &mut out.new_aliases);
+        let (mut entry, origin) = combine(copies);
+        entry.id = id;
         entry.via = Some(provenance[origin].clone());
         out.entries.push(entry);
     }
     out
 }
 
+/// Which copy the merged entry takes its link, title and origin from: the first with a link of
+/// its own, else the first with any link, else the first.
+fn primary(copies: &[Copy]) -> usize {
+    copies
+        .iter()
+        .position(|c| c.own_link)
+        .or_else(|| copies.iter().position(|c| c.entry.link.is_some()))
+        .unwrap_or(0)
+}
+
 /// One entry from its copies, field by field; and which input it is said to come from.
-fn combine(copies: &[Copy]) -> (Entry, usize) {
-    let primary = copies
-        .iter()
-        .find(|c| c.own_link)
-        .or_else(|| copies.iter().find(|c| c.entry.link.is_some()))
-        .unwrap_or(&copies[0]);
-    let dated = || copies.iter().filter_map(|c| c.entry.published);
-    let mut entry = primary.entry.clone();
-    entry.published = dated().find(has_time).or_else(|| dated().next());
-    entry.summary = copies
-        .iter()
-        .filter_map(|c| c.entry.summary.as_ref())
-        .fold(None::<&String>, |best, s| match best {
-            Some(b) if b.len() >= s.len() => Some(b),
-            _ => Some(s),
-        })
-        .cloned();
-    entry.categories = copies.iter().fold(Vec::new(), |acc, c| {
-        union_categories(&acc, &c.entry.categories)
-    });
-    for c in copies {
-        entry.first_seen = entry.first_seen.min(c.entry.first_seen);
-        entry.updated = entry.updated.max(c.entry.updated);
+fn combine(mut copies: Vec<Copy>) -> (Entry, usize) {
+    let p = primary(&copies);
+    if copies.len() == 1 {
+        let only = copies.swap_remove(p);
+        return (only.entry, only.input);
     }
-    (entry, primary.input)
+    let dated = || copies.iter().filter_map(|c| c.entry.published);
+    let published = dated().find(has_time).or_else(|| dated().next());
+    let longest = copies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((i, c.entry.summary.as_ref()?.len())))
+        .fold(None::<(usize, usize)>, |best, (i, len)| match best {
+            Some((_, b)) if b >= len => best,
+            _ => Some((i, len)),
+        });
+    let summary = longest.and_then(|(i, _)| copies[i].entry.summary.take());
+    let mut categories: Vec<String> = Vec::new();
+    for c in &copies {
+        categories = union_categories(&categories, &c.entry.categories);
+    }
+    let first_seen = copies.iter().map(|c| c.entry.first_seen).min();
+    let updated = copies.iter().filter_map(|c| c.entry.updated).max();
+    let origin = copies[p].input;
+    let mut entry = copies.swap_remove(p).entry;
+    entry.published = published;
+    entry.summary = summary;
+    entry.categories = categories;
+    entry.first_seen = first_seen.unwrap_or(entry.first_seen);
+    entry.updated = updated;
+    (entry, origin)
 }
 
 /// The merged entry's id: the one it was given before (through any copy), else the id of the
@@ -150,11 +173,7 @@ fn merged_id(
     used: &mut HashSet<String>,
     new_aliases: &mut Vec<(String, String)>,
 ) -> String {
-    let primary = copies
-        .iter()
-        .position(|c| c.own_link)
-        .or_else(|| copies.iter().position(|c| c.entry.link.is_some()))
-        .unwrap_or(0);
+    let primary = primary(copies);
     let remembered = copies.iter().filter_map(|c| aliases.get(&c.entry.id));
     let own = std::iter::once(&copies[primary].entry.id).chain(copies.iter().map(|c| &c.entry.id));
     let id = remembered

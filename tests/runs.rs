@@ -346,4 +346,21 @@ fn a_corrupt_stored_date_fails_the_source_and_keeps_its_feed() {
         published,
         "no feed written from a corrupt store"
     );
+    // A title no XML feed can carry: the feed is not rendered, and the entry is named.
+    let db = rusqlite::Connection::open(dir.path().join("config/state/tagfeed.db")).unwrap();
+    db.execute(
+        "UPDATE entries SET published = '2020-03-27T00:00:00-04:00', title = 'Bell \u{7} here' \
+         WHERE id = ?1",
+        [&id],
+    )
+    .unwrap();
+    drop(db);
+    let out = run_in(dir.path(), &["run"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("the title of entry {id} holds the character")),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&atom).unwrap(), published);
 }

@@ -452,7 +452,8 @@ fn a_merge_job_builds_from_the_store_without_fetching_its_sources() {
     assert_eq!(
         site.targets(),
         ["/news/"],
-        "only the source's own job fetched the listing"
+        "only the source's own job fetched the listing: {}",
+        d.log()
     );
     let merged = get(&d.addr, "/both.atom.xml");
     assert_eq!(merged.status, 200);

@@ -219,15 +219,25 @@ impl Store {
     /// The ids stored for `source`, each with its title: what giving ids on the next read needs
     /// (`normalize::Ids`).
     pub fn known(&self, source: &str) -> Result<Vec<(String, String)>, StoreError> {
-        let what = || format!("read the ids of {source}");
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, title FROM entries WHERE source = ?1")
-            .op(what)?;
+        self.pairs(
+            "SELECT id, title FROM entries WHERE source = ?1",
+            source,
+            || format!("read the ids of {source}"),
+        )
+    }
+
+    /// The two text columns `sql` selects for `key`.
+    fn pairs<C: FromIterator<(String, String)>>(
+        &self,
+        sql: &str,
+        key: &str,
+        what: impl Fn() -> String,
+    ) -> Result<C, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).op(&what)?;
         let rows = stmt
-            .query_map([source], |r| Ok((r.get(0)?, r.get(1)?)))
-            .op(what)?;
-        rows.collect::<Result<_, _>>().op(what)
+            .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .op(&what)?;
+        rows.collect::<Result<_, _>>().op(&what)
     }
 
     /// The stored copies of the entries of `source` with these `ids` (those that exist).
@@ -366,15 +376,11 @@ impl Store {
 
     /// The ids merged feed `feed` gave its entries: each id of a copy (alias) → the merged id.
     pub fn aliases(&self, feed: &str) -> Result<HashMap<String, String>, StoreError> {
-        let what = || format!("read the entry ids of merge {feed}");
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT alias, id FROM aliases WHERE feed = ?1")
-            .op(what)?;
-        let rows = stmt
-            .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))
-            .op(what)?;
-        rows.collect::<Result<_, _>>().op(what)
+        self.pairs(
+            "SELECT alias, id FROM aliases WHERE feed = ?1",
+            feed,
+            || format!("read the entry ids of merge {feed}"),
+        )
     }
 
     /// Remembers new ids of merged feed `feed` (alias → id); known aliases keep their id.
