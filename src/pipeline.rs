@@ -59,7 +59,9 @@ pub fn read_page(
         .unwrap_or_else(|| Format::guess(&decoded.text));
     let listing = extract::extract(&decoded.text, format, source.select.as_ref(), &source.rules)?;
     let seen_at = loaded.modified.map(DateTime::<Utc>::from).unwrap_or(now);
+    // The default category: the listing's tag, else the title the user gave the feed.
     let term: Vec<String> = term::tag_term(listing.heading.as_deref(), listing.title.as_deref())
+        .or_else(|| source.title.clone())
         .into_iter()
         .collect();
     let ctx = Context {

@@ -38,8 +38,20 @@ fn xml_char(c: char) -> bool {
 /// fine). Everything tagfeed extracts is cleaned of them; a renderer that meets one anyway (a
 /// damaged store) refuses instead of writing a feed no reader can parse.
 pub fn non_xml_char(s: &str) -> Option<char> {
-    s.chars()
-        .find(|&c| !xml_char(c) && !matches!(c, '\t' | '\n' | '\r'))
+    // Every such character starts with one of these bytes in UTF-8 (C0 controls and DEL, C1
+    // controls, U+FFFE/U+FFFF), so most text is passed over a byte at a time.
+    // Those bytes are ASCII or lead bytes, never inside a character, so each is where one starts.
+    let suspect = |b: &u8| *b < 0x20 || matches!(*b, 0x7F | 0xC2 | 0xEF);
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(p) = bytes[from..].iter().position(suspect) {
+        let c = s[from + p..].chars().next()?;
+        if !xml_char(c) && !matches!(c, '\t' | '\n' | '\r') {
+            return Some(c);
+        }
+        from += p + c.len_utf8();
+    }
+    None
 }
 
 /// `s` cut to at most `max` characters, ending in "…" when something was cut.
@@ -129,8 +141,12 @@ mod tests {
     #[test]
     fn collapse_whitespace_and_controls() {
         assert_eq!(collapse("  a\u{a0}\n\t b\u{0}c \u{b}"), "a bc");
-        assert_eq!(non_xml_char("a\tb\nc"), None);
+        assert_eq!(non_xml_char("a\tb\nc é € \u{a0}"), None);
         assert_eq!(non_xml_char("a\u{1}b"), Some('\u{1}'));
+        assert_eq!(non_xml_char("é\u{85}"), Some('\u{85}'));
+        assert_eq!(non_xml_char("€\u{ffff}"), Some('\u{ffff}'));
+        assert_eq!(non_xml_char("x\u{7f}"), Some('\u{7f}'));
+        assert_eq!(non_xml_char("«\u{a0}» ok \u{1b}"), Some('\u{1b}'));
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
     }

@@ -72,7 +72,12 @@ pub fn hashed(source: &str, title: &str, published: Option<DateTime<FixedOffset>
     // Mark it as a version-8 (custom) RFC 9562 UUID so strict URN checkers accept it.
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let hex: String = b
+        .iter()
+        .flat_map(|x| [HEX[usize::from(x >> 4)], HEX[usize::from(x & 15)]])
+        .map(char::from)
+        .collect();
     format!(
         "urn:uuid:{}-{}-{}-{}-{}",
         &hex[0..8],
@@ -155,7 +160,7 @@ impl Ids {
     }
 
     /// Decides rule 4 for a row with link id `link` and `title`. `on_page` says whether a row with
-    /// `link` and some other title is on the same page (so the stored owner is still there).
+    /// `link` and the given title key is on the same page (so the stored owner is still there).
     pub(crate) fn claim(
         &mut self,
         scope: &str,
@@ -164,29 +169,31 @@ impl Ids {
         on_page: impl Fn(&str) -> bool,
     ) -> Claim {
         let key = title_key(title);
-        let split_off = |known: bool| Claim::Split {
-            id: split(scope, link, title),
-            known,
+        let split_off = |ids: &Ids| {
+            let id = split(scope, link, title);
+            let known = ids.is_stored(&id);
+            Claim::Split { id, known }
         };
         match self.claimed.get(link) {
             Some(owner) if *owner == key => return Claim::Link,
-            Some(_) => {
-                let id = split(scope, link, title);
-                let known = self.is_stored(&id);
-                return Claim::Split { id, known };
-            }
+            Some(_) => return split_off(self),
             None => {}
         }
-        if self.is_stored(&split(scope, link, title)) {
-            return split_off(true);
-        }
         match self.stored.get(link) {
-            Some(owner) if *owner != key && on_page(owner) => split_off(false),
-            _ => {
-                self.claimed.insert(link.to_string(), key);
-                Claim::Link
+            // The article stored under the link, as before: every later read's common case.
+            Some(owner) if *owner == key => {}
+            Some(owner) if on_page(owner) => return split_off(self),
+            // Not the link's stored article: it may have been split off before (and its owner
+            // since edited or pruned).
+            _ if !self.stored.is_empty() => {
+                if let split @ Claim::Split { known: true, .. } = split_off(self) {
+                    return split;
+                }
             }
+            _ => {}
         }
+        self.claimed.insert(link.to_string(), key);
+        Claim::Link
     }
 }
 

@@ -164,43 +164,51 @@ fn entry(
 /// Rule 4 of [`id`]: rows of this page that share a link under different titles become separate
 /// entries. Returns one warning per shared link, the first time its rows are split.
 fn shared_links(pending: &mut [Pending], scope: &str, ids: &mut Ids) -> Vec<Warning> {
-    let titles: HashSet<(String, String)> = pending
+    // Whether a row with `link` and title key `owner` is on this page; asked only in the rare
+    // case of a stored owner that is not this row.
+    let on_page = |pending: &[Pending], link: &str, owner: &str| {
+        pending.iter().any(|q| {
+            q.by_link && q.entry.id == link && crate::model::title_key(&q.entry.title) == owner
+        })
+    };
+    let claims: Vec<Option<id::Claim>> = pending
         .iter()
-        .filter(|p| p.by_link)
-        .map(|p| (p.entry.id.clone(), crate::model::title_key(&p.entry.title)))
+        .map(|p| {
+            p.by_link.then(|| {
+                let link = &p.entry.id;
+                ids.claim(scope, link, &p.entry.title, |o| on_page(pending, link, o))
+            })
+        })
         .collect();
-    let mut groups: HashMap<String, (Vec<Origin>, bool)> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    for p in pending.iter_mut().filter(|p| p.by_link) {
-        let link = p.entry.id.clone();
-        let on_page = |owner: &str| titles.contains(&(link.clone(), owner.to_string()));
-        let claim = ids.claim(scope, &link, &p.entry.title, on_page);
-        let group = groups.entry(link.clone()).or_insert_with(|| {
-            order.push(link.clone());
-            (Vec::new(), false)
+    if !claims
+        .iter()
+        .any(|c| matches!(c, Some(id::Claim::Split { .. })))
+    {
+        return Vec::new();
+    }
+    // Rows by link, in page order, and whether any of them was split off for the first time.
+    let mut groups: Vec<(String, Vec<Origin>, bool)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (p, claim) in pending.iter_mut().zip(claims) {
+        let Some(claim) = claim else { continue };
+        let g = *index.entry(p.entry.id.clone()).or_insert_with(|| {
+            groups.push((p.entry.id.clone(), Vec::new(), false));
+            groups.len() - 1
         });
-        group.0.push(p.origin);
+        groups[g].1.push(p.origin);
         if let id::Claim::Split { id, known } = claim {
             p.entry.id = id;
-            group.1 |= !known;
+            groups[g].2 |= !known;
         }
     }
-    order
+    groups
         .into_iter()
-        .filter_map(|link| {
-            let (origins, new_split) = groups.remove(&link)?;
-            let mut distinct: Vec<Origin> = Vec::new();
-            for o in origins {
-                if !distinct.contains(&o) {
-                    distinct.push(o);
-                }
-            }
-            (new_split && distinct.len() > 1).then(|| {
-                Warning::page(format!(
-                    "{} link to {link} under different titles; each is kept as its own entry",
-                    origins_text(&distinct)
-                ))
-            })
+        .filter(|(_, origins, new_split)| *new_split && origins.len() > 1)
+        .map(|(link, origins, _)| {
+            Warning::page(format!(
+                "{} link to {link} under different titles; each is kept as its own entry",
+                origins_text(&origins)
+            ))
         })
         .collect()
 }

@@ -46,12 +46,15 @@ pub fn render(feed: &Feed, self_url: &Url) -> Result<String, RenderError> {
             .collect(),
         ..atom_syndication::Feed::default()
     };
+    // The declaration names the encoding, as the RSS one does: parsers that do not assume UTF-8
+    // need no guessing.
     let config = atom_syndication::WriteConfig {
-        write_document_declaration: true,
+        write_document_declaration: false,
         indent_size: Some(2),
     };
+    let declaration = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n".to_vec();
     let bytes = doc
-        .write_with_config(Vec::new(), config)
+        .write_with_config(declaration, config)
         .map_err(|e| RenderError::Write {
             format: "Atom",
             why: e.to_string(),

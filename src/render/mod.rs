@@ -209,6 +209,10 @@ mod tests {
                     !body.contains("&amp;") && body.contains("&#x26;"),
                     "{format:?}: {body}"
                 );
+                assert!(
+                    body.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<"),
+                    "{format:?}: {body}"
+                );
             }
             let back = feed_rs::parser::parse(body.as_bytes()).unwrap();
             assert_eq!(back.title.unwrap().content, "Q&A <news>", "{format:?}");
