@@ -126,12 +126,7 @@ fn load(source: &Source, fetch: FetchSettings) -> anyhow::Result<Loaded> {
     };
     let fetcher = Fetcher::new(fetch)?;
     match runtime()?.block_on(fetcher.get(url, &source.fetch, None))? {
-        Response::Page(p) => Ok(Loaded {
-            bytes: p.bytes,
-            charset: p.charset,
-            modified: None,
-            url: Some(p.url),
-        }),
+        Response::Page(p) => Ok(p.into()),
         Response::NotModified => anyhow::bail!("{url}: unexpected 304 Not Modified"),
     }
 }

@@ -27,7 +27,7 @@ use crate::normalize::stored::{Changes, reconcile};
 use crate::normalize::{self, Ids, id};
 use crate::pipeline::{self, Meta, Read};
 use crate::publish;
-use crate::source::{self, Input, Loaded, Source};
+use crate::source::{self, Input, Source};
 use crate::store::{ReadSummary, Store, StoreError};
 
 /// What the walk needs from the store.
@@ -195,13 +195,7 @@ pub(super) async fn walk(
             out.validators = Some((url.to_string(), page.validators.clone()));
         }
         let found_at = page.url.clone();
-        let loaded = Loaded {
-            bytes: page.bytes,
-            charset: page.charset,
-            modified: None,
-            url: Some(page.url),
-        };
-        let read = pipeline::read_page(source, &loaded, &mut known.ids, now, offset)?;
+        let read = pipeline::read_page(source, &page.into(), &mut known.ids, now, offset)?;
         offset += read.listing.entries.len();
         let next = next_page_url(source, &read.listing, &found_at, n + 1);
         let done =

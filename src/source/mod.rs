@@ -14,7 +14,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::date::DateRules;
-use crate::fetch::Overrides;
+use crate::fetch::{Overrides, Page};
 use crate::filter::Filter;
 use crate::model::{LinkError, web_url};
 use crate::schedule::Schedule;
@@ -236,6 +236,18 @@ pub struct Loaded {
     pub modified: Option<SystemTime>,
     /// Where a fetched page was found (after redirects): relative links resolve against it.
     pub url: Option<Url>,
+}
+
+impl From<Page> for Loaded {
+    /// A fetched page, as read: its links resolve against where it was found.
+    fn from(p: Page) -> Self {
+        Loaded {
+            bytes: p.bytes,
+            charset: p.charset,
+            modified: None,
+            url: Some(p.url),
+        }
+    }
 }
 
 /// Why a listing could not be read.
