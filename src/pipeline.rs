@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use url::Url;
 
 use crate::config::{Config, Merge};
-use crate::date::DateRules;
+use crate::date::{self, DateRules};
 use crate::extract::feed::FeedError;
 use crate::extract::{self, ExtractError, Listing};
 use crate::model::{Entry, Feed, Warning};
@@ -58,6 +58,13 @@ pub fn read_page(
         .format
         .unwrap_or_else(|| Format::guess(&decoded.text));
     let listing = extract::extract(&decoded.text, format, source.select.as_ref(), &source.rules)?;
+    let mut rules = source.rules;
+    if source.guess_day_first
+        && let Some(day_first) =
+            date::guess_day_first(listing.entries.iter().filter_map(|e| e.date.as_deref()))
+    {
+        rules.day_first = day_first;
+    }
     let seen_at = loaded.modified.map(DateTime::<Utc>::from).unwrap_or(now);
     // The default category: the listing's tag, else the title the user gave the feed.
     let term: Vec<String> = term::tag_term(listing.heading.as_deref(), listing.title.as_deref())
@@ -67,7 +74,7 @@ pub fn read_page(
     let ctx = Context {
         scope: &source.name,
         page_url: source.page_url.as_ref().or(loaded.url.as_ref()),
-        rules: source.rules,
+        rules,
         categories: source.categories.as_deref().unwrap_or(&term),
         now,
         seen_at: seen_at.trunc_subsecs(0).fixed_offset() - Duration::seconds(offset as i64),

@@ -143,6 +143,7 @@ fn apply_flags(s: &mut Source, a: &PreviewArgs) -> Result<(), String> {
     }
     if a.day_first {
         s.rules.day_first = true;
+        s.guess_day_first = false;
     }
     let field = |flag: &str, v: &Option<String>| -> Result<Option<Field>, String> {
         v.as_deref()

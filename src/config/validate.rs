@@ -519,6 +519,7 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
         page_url,
         format,
         rules,
+        guess_day_first: s.day_first.is_none(),
         categories: s
             .categories
             .map(|c| c.into_iter().map(S::into_inner).collect()),

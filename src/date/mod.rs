@@ -14,20 +14,26 @@
 //!   where one of the two numbers is over 12 the order is unambiguous and used whatever the setting.
 //!   Dotted dates (`09.10.2020`) are always day-first, as everywhere that writes them.
 //! - Two-digit years are 20yy below 70 and 19yy otherwise (RFC 2822's rule).
-//! - Relative dates ("3 hours ago", "yesterday") are refused: they shift on every run, and an entry
-//!   whose date moves would move in the feed. Such entries fall back to their first-seen date.
+//! - Relative dates ("3 hours ago", "gestern", "il y a 2 jours") are read by [`read`] against the
+//!   moment of reading ([`relative`]); [`parse`], for values that must mean the same on every run
+//!   (config, text listings' date lines), refuses them.
+//! - A date written inside other text ("Kody Kester | Jun 26, 2022", "Posted on 12 March 2015 by
+//!   admin") is found by [`find`].
 //! - Anything unrecognized is an error, never a guess.
 //! - Local times that do not exist (skipped by a DST change) move forward by the gap; local times
 //!   that happen twice take the earlier one.
 
+mod human;
+mod relative;
 mod words;
 
 use chrono::{
     DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Utc,
 };
 use chrono_tz::Tz;
 
-use words::ZoneWord;
+use human::{Token, parse_human, tokenize};
 
 /// How to read dates that leave something out: the zone of times without an offset and the order
 /// of ambiguous numeric dates.
@@ -91,6 +97,120 @@ pub fn parse(input: &str, rules: &DateRules) -> Result<DateTime<FixedOffset>, Da
     parse_human(s, rules)
 }
 
+/// A date as read from a listing: when it is, and whether it was relative to the moment of reading
+/// (then it must be read once and kept, never read again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// The date.
+    pub date: DateTime<FixedOffset>,
+    /// Whether it was relative ("3 hours ago"): what it means depends on `now`.
+    pub relative: bool,
+}
+
+/// Reads a listing's date field at `now`: the whole value as a date, else a relative date, else a
+/// date written somewhere inside the text. The error is the whole value's, when nothing fits.
+pub fn read(input: &str, rules: &DateRules, now: DateTime<Utc>) -> Result<Reading, DateError> {
+    let whole = parse(input, rules);
+    if let Ok(date) = whole {
+        return Ok(Reading {
+            date,
+            relative: false,
+        });
+    }
+    if let Some(date) = relative::parse(input, rules, now) {
+        return Ok(Reading {
+            date,
+            relative: true,
+        });
+    }
+    match find(input, rules) {
+        Some(date) => Ok(Reading {
+            date,
+            relative: false,
+        }),
+        None => whole.map(|date| Reading {
+            date,
+            relative: false,
+        }),
+    }
+}
+
+/// The first date written inside `text`: the longest run of up to seven words, starting at a number,
+/// month or weekday, that reads as a date ("Posted on 12 March 2015 by admin" → 12 March 2015).
+pub fn find(text: &str, rules: &DateRules) -> Option<DateTime<FixedOffset>> {
+    let words: Vec<(usize, usize)> = text
+        .char_indices()
+        .filter(|&(i, c)| {
+            !c.is_whitespace()
+                && text[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(char::is_whitespace)
+        })
+        .map(|(start, _)| {
+            let end = text[start..]
+                .find(char::is_whitespace)
+                .map_or(text.len(), |e| start + e);
+            (start, end)
+        })
+        .collect();
+    let starts_date = |w: &str| {
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        w.starts_with(|c: char| c.is_ascii_digit())
+            || words::month(&w).is_some()
+            || words::is_filler(&w) && w.len() > 2
+    };
+    for (i, &(start, end)) in words.iter().enumerate() {
+        if !starts_date(&text[start..end]) {
+            continue;
+        }
+        for len in (1..=7.min(words.len() - i)).rev() {
+            let stop = words[i + len - 1].1;
+            let candidate = text[start..stop].trim_end_matches([',', ';', ')', '|', '-', '·']);
+            if candidate.chars().any(|c| c.is_ascii_digit())
+                && let Ok(d) = parse(candidate, rules)
+            {
+                return Some(d);
+            }
+        }
+    }
+    None
+}
+
+/// Whether a page writes numeric dates day first, from those of `samples` where the order is
+/// plain ("18/03/2016" is day first, "03/18/2016" month first): `None` when none says, or they
+/// disagree.
+pub fn guess_day_first<'a>(samples: impl IntoIterator<Item = &'a str>) -> Option<bool> {
+    let (mut day_first, mut month_first) = (0, 0);
+    for s in samples {
+        let Ok(tokens) = tokenize(s) else { continue };
+        for w in tokens.windows(4) {
+            if let [
+                Token::Num(a, _),
+                Token::Sep(s1),
+                Token::Num(b, _),
+                Token::Sep(s2),
+            ] = w
+                && s1 == s2
+                && *s1 != '.'
+            {
+                match (*a > 12 && *a <= 31, *b > 12 && *b <= 31) {
+                    (true, false) => day_first += 1,
+                    (false, true) => month_first += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    match (day_first, month_first) {
+        (d, 0) if d > 0 => Some(true),
+        (0, m) if m > 0 => Some(false),
+        _ => None,
+    }
+}
+
 /// RFC 3339, RFC 2822, ISO 8601 with or without offset, and Unix timestamps.
 fn parse_machine(s: &str, rules: &DateRules) -> Option<DateTime<FixedOffset>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
@@ -147,322 +267,6 @@ pub fn in_zone(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
     }
     // Unreachable for real zones; fall back to reading the time as UTC rather than failing.
     naive.and_utc().fixed_offset()
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    /// A number, how many digits it had.
-    Num(u32, usize),
-    Word(String),
-    Sep(char),
-    Time(u32, u32, u32),
-    /// A numeric offset in seconds east of UTC.
-    Offset(i32),
-}
-
-fn tokenize(s: &str) -> Result<Vec<Token>, DateError> {
-    // CJK dates (2016年4月20日, 2016년 4월 20일) become y-m-d.
-    let lower = s
-        .to_lowercase()
-        .replace("a.m.", "am")
-        .replace("p.m.", "pm")
-        .replace(['年', '년', '月', '월'], "-")
-        .replace(['日', '일'], " ");
-    let chars: Vec<char> = lower.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_ascii_digit() {
-            let (n, len, next) = read_number(&chars, i);
-            i = next;
-            if let Some((time, next)) = time_after_hour(&chars, i, n) {
-                out.push(time);
-                i = next;
-                continue;
-            }
-            // ordinal suffixes: 9th, 1st, 2nd, 3rd, 1er
-            for suffix in ["st", "nd", "rd", "th", "er"] {
-                let sc: Vec<char> = suffix.chars().collect();
-                if chars[i..].starts_with(&sc)
-                    && !chars.get(i + 2).is_some_and(|c| c.is_alphabetic())
-                {
-                    i += 2;
-                    break;
-                }
-            }
-            if chars.get(i) == Some(&'.') && chars.get(i + 1).is_none_or(|c| c.is_whitespace()) {
-                i += 1; // "9. Oktober"
-            }
-            out.push(Token::Num(n, len));
-        } else if c.is_alphabetic() {
-            let start = i;
-            while i < chars.len() && chars[i].is_alphabetic() {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            if chars.get(i) == Some(&'.') {
-                i += 1; // "Oct." "Sept."
-            }
-            out.push(Token::Word(word));
-        } else if (c == '+' || c == '-' || c == '−')
-            && out.iter().any(|t| matches!(t, Token::Time(..)))
-            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
-        {
-            let sign = if c == '+' { 1 } else { -1 };
-            let (mut n, mut len, next) = read_number(&chars, i + 1);
-            i = next;
-            if chars.get(i) == Some(&':') && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
-                let (m, _, next) = read_number(&chars, i + 1);
-                i = next;
-                n = n.saturating_mul(100).saturating_add(m);
-                len = 4;
-            }
-            let (h, m) = if len <= 2 { (n, 0) } else { (n / 100, n % 100) };
-            if h > 14 || m > 59 {
-                return Err(DateError::OutOfRange(format!(
-                    "offset {c}{n} is not a UTC offset"
-                )));
-            }
-            out.push(Token::Offset(sign * (h as i32 * 3600 + m as i32 * 60)));
-        } else if matches!(c, '/' | '-' | '.') {
-            out.push(Token::Sep(c));
-            i += 1;
-        } else {
-            i += 1; // spaces, commas, brackets, bars: separators only
-        }
-    }
-    Ok(out)
-}
-
-/// `:30[:00[.123]]` (or the French `h30`) after an hour at `i`: the time and where it ends.
-fn time_after_hour(chars: &[char], mut i: usize, hour: u32) -> Option<(Token, usize)> {
-    let digit_after = |i: usize| chars.get(i + 1).is_some_and(char::is_ascii_digit);
-    if !(matches!(chars.get(i), Some(':' | 'h')) && digit_after(i)) {
-        return None;
-    }
-    let (minute, _, next) = read_number(chars, i + 1);
-    i = next;
-    let mut second = 0;
-    if chars.get(i) == Some(&':') && digit_after(i) {
-        let (v, _, next) = read_number(chars, i + 1);
-        second = v;
-        i = next;
-        if chars.get(i) == Some(&'.') && digit_after(i) {
-            i = read_number(chars, i + 1).2; // fractions of a second are dropped
-        }
-    }
-    Some((Token::Time(hour, minute, second), i))
-}
-
-fn read_number(chars: &[char], start: usize) -> (u32, usize, usize) {
-    let mut i = start;
-    let mut n: u32 = 0;
-    while i < chars.len() && chars[i].is_ascii_digit() {
-        n = n
-            .saturating_mul(10)
-            .saturating_add(chars[i] as u32 - '0' as u32);
-        i += 1;
-    }
-    (n, i - start, i)
-}
-
-#[derive(Default)]
-struct Parts {
-    year: Option<i32>,
-    month: Option<u32>,
-    day: Option<u32>,
-    time: Option<(u32, u32, u32)>,
-    meridiem: Option<bool>, // true = pm
-    zone: Option<ZoneWord>,
-    offset: Option<i32>,
-    loose: Vec<(u32, usize)>,
-}
-
-fn parse_human(s: &str, rules: &DateRules) -> Result<DateTime<FixedOffset>, DateError> {
-    let tokens = tokenize(s)?;
-    if tokens
-        .iter()
-        .any(|t| matches!(t, Token::Word(w) if RELATIVE.contains(&w.as_str())))
-    {
-        return Err(DateError::Relative);
-    }
-    let mut p = Parts::default();
-    let mut i = 0;
-    while i < tokens.len() {
-        match &tokens[i] {
-            // a/b/c numeric date
-            Token::Num(a, la) => {
-                if let (Some(Token::Sep(s1)), Some(Token::Num(b, _)), Some(Token::Sep(s2))) =
-                    (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 3))
-                    && s1 == s2
-                    && let Some(Token::Num(c, lc)) = tokens.get(i + 4)
-                {
-                    numeric_date(&mut p, (*a, *la), *b, (*c, *lc), *s1, rules.day_first)?;
-                    i += 5;
-                    continue;
-                }
-                if let (Some(Token::Sep(_)), Some(Token::Num(..))) =
-                    (tokens.get(i + 1), tokens.get(i + 2))
-                    && p.year.is_none()
-                    && *la <= 2
-                {
-                    return Err(DateError::NoYear);
-                }
-                // "2pm": a bare hour with a meridiem
-                if let Some(Token::Word(w)) = tokens.get(i + 1)
-                    && (w == "am" || w == "pm")
-                    && *la <= 2
-                {
-                    p.time = Some((*a, 0, 0));
-                } else {
-                    p.loose.push((*a, *la));
-                }
-            }
-            Token::Word(w) => word(&mut p, w)?,
-            Token::Sep(_) => {}
-            Token::Time(h, m, sec) => p.time = Some((*h, *m, *sec)),
-            Token::Offset(o) => p.offset = Some(p.offset.unwrap_or(0).saturating_add(*o)),
-        }
-        i += 1;
-    }
-    assemble(p, rules)
-}
-
-/// Words that make a date relative to the moment of reading.
-const RELATIVE: &[&str] = &[
-    "ago",
-    "yesterday",
-    "today",
-    "now",
-    "hier",
-    "gestern",
-    "heute",
-    "ayer",
-    "hoy",
-    "vor",
-    "il",
-];
-
-fn word(p: &mut Parts, w: &str) -> Result<(), DateError> {
-    if let Some(m) = words::month(w) {
-        if p.month.is_some_and(|old| old != m) {
-            return Err(DateError::Ambiguous(format!(
-                "two months in one date ({w:?})"
-            )));
-        }
-        p.month = Some(m);
-    } else if w == "am" || w == "pm" {
-        p.meridiem = Some(w == "pm");
-    } else if let Some(z) = words::zone(w) {
-        p.zone = Some(z);
-    } else if !words::is_filler(w) {
-        return Err(DateError::UnknownWord(w.to_string()));
-    }
-    Ok(())
-}
-
-fn numeric_date(
-    p: &mut Parts,
-    (a, la): (u32, usize),
-    b: u32,
-    (c, lc): (u32, usize),
-    sep: char,
-    day_first: bool,
-) -> Result<(), DateError> {
-    let (y, m, d) = if la == 4 {
-        (a as i32, b, c)
-    } else if lc == 4 || lc == 2 {
-        let year = if lc == 2 { two_digit_year(c) } else { c as i32 };
-        let (m, d) = if sep == '.' || a > 12 || (day_first && b <= 12) {
-            (b, a)
-        } else {
-            (a, b)
-        };
-        (year, m, d)
-    } else {
-        return Err(DateError::Ambiguous(format!("{a}{sep}{b}{sep}{c}")));
-    };
-    p.year = Some(y);
-    p.month = Some(m);
-    p.day = Some(d);
-    Ok(())
-}
-
-fn two_digit_year(y: u32) -> i32 {
-    if y < 70 {
-        2000 + y as i32
-    } else {
-        1900 + y as i32
-    }
-}
-
-fn assemble(mut p: Parts, rules: &DateRules) -> Result<DateTime<FixedOffset>, DateError> {
-    if p.year.is_none()
-        && let Some(pos) = p.loose.iter().position(|&(_, len)| len == 4)
-    {
-        p.year = Some(p.loose.remove(pos).0 as i32);
-    }
-    if p.day.is_none() {
-        match p.loose.as_slice() {
-            [(d, len)] if *len <= 2 => p.day = Some(*d),
-            [] => {}
-            [(d, _), (y, 2)] if p.year.is_none() && p.month.is_some() => {
-                p.day = Some(*d);
-                p.year = Some(two_digit_year(*y));
-            }
-            more => {
-                let nums: Vec<String> = more.iter().map(|(n, _)| n.to_string()).collect();
-                return Err(DateError::Ambiguous(nums.join(", ")));
-            }
-        }
-    } else if !p.loose.is_empty() {
-        return Err(DateError::Ambiguous(format!(
-            "extra number {}",
-            p.loose[0].0
-        )));
-    }
-    let year = p.year.ok_or(DateError::NoYear)?;
-    let month = p.month.ok_or(DateError::NoMonth)?;
-    let day = p.day.ok_or(DateError::NoDay)?;
-    let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
-        DateError::OutOfRange(format!(
-            "{} {} has no day {day}",
-            words::month_name(month.clamp(1, 12)),
-            year
-        ))
-    })?;
-    let (mut h, m, s) = p.time.unwrap_or((0, 0, 0));
-    if let Some(pm) = p.meridiem {
-        if h == 0 || h > 12 {
-            return Err(DateError::OutOfRange(format!("{h} o'clock with am/pm")));
-        }
-        h = match (h, pm) {
-            (12, false) => 0,
-            (12, true) => 12,
-            (h, true) => h + 12,
-            (h, false) => h,
-        };
-    }
-    let time = NaiveTime::from_hms_opt(h, m, s)
-        .ok_or_else(|| DateError::OutOfRange(format!("{h:02}:{m:02}:{s:02} is not a time")))?;
-    let naive = date.and_time(time);
-    let fixed = |secs: i32| {
-        FixedOffset::east_opt(secs)
-            .ok_or_else(|| DateError::OutOfRange(format!("offset of {secs} s")))
-            .and_then(|off| {
-                off.from_local_datetime(&naive)
-                    .single()
-                    .ok_or_else(|| DateError::OutOfRange("time out of range".into()))
-            })
-    };
-    match (p.zone, p.offset) {
-        (Some(ZoneWord::Fixed(base)), off) => fixed(base.saturating_add(off.unwrap_or(0))),
-        (None, Some(off)) => fixed(off),
-        (Some(ZoneWord::Named(tz)), None) => Ok(in_zone(naive, tz)),
-        (Some(ZoneWord::Named(_)), Some(off)) => fixed(off),
-        (None, None) => Ok(in_zone(naive, rules.timezone)),
-    }
 }
 
 /// Whether a line of a text listing is a date line: it parses, or it is short, has a digit and a

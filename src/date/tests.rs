@@ -1,6 +1,7 @@
 //! The date table: real-world strings from listing pages and feeds, with what they must mean.
 
 use super::*;
+use chrono::Utc;
 
 fn rules(tz: &str, day_first: bool) -> DateRules {
     DateRules {
@@ -180,5 +181,59 @@ fn noise_never_panics() {
         let s: String = (0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect();
         let _ = parse(&s, &rules);
         let _ = looks_like_date(&s, &rules);
+        let _ = find(&s, &rules);
+        let _ = read(&s, &rules, DateTime::<Utc>::MIN_UTC);
     }
+}
+
+#[test]
+fn dates_inside_other_text() {
+    let rules = rules("America/New_York", false);
+    let found = |s: &str| find(s, &rules).map(|d| d.to_rfc3339());
+    assert_eq!(
+        found("Kody Kester | Jun 26, 2022").as_deref(),
+        Some("2022-06-26T00:00:00-04:00")
+    );
+    assert_eq!(
+        found("Posted on 12 March 2015 by admin").as_deref(),
+        Some("2015-03-12T00:00:00-04:00")
+    );
+    assert_eq!(
+        found("By Jane — 2019-05-04T10:00:00Z — 3 comments").as_deref(),
+        Some("2019-05-04T10:00:00+00:00")
+    );
+    for s in [
+        "Page 2 of 10",
+        "Top 10 March Madness picks",
+        "3/16 Wed 12:00 PM",
+        "© 2020 Example",
+    ] {
+        assert_eq!(found(s), None, "{s}");
+    }
+}
+
+#[test]
+fn reading_a_field_at_a_moment() {
+    let rules = rules("Europe/Berlin", true);
+    let now: DateTime<Utc> = "2026-11-28T12:00:00Z".parse().unwrap();
+    let r = read("vor 3 Stunden", &rules, now).unwrap();
+    assert!(r.relative);
+    assert_eq!(r.date.to_rfc3339(), "2026-11-28T09:00:00+00:00");
+    let r = read("am 12.03.2015 veröffentlicht", &rules, now).unwrap();
+    assert_eq!(r.date.date_naive().to_string(), "2015-03-12");
+    let r = read("Veröffentlicht: 12.03.2015", &rules, now).unwrap();
+    assert!(!r.relative);
+    assert_eq!(r.date.date_naive().to_string(), "2015-03-12");
+    assert_eq!(
+        read("Oct. 32, 2020", &rules, now).unwrap_err().to_string(),
+        "October 2020 has no day 32"
+    );
+}
+
+#[test]
+fn day_first_is_guessed_from_plain_dates() {
+    assert_eq!(guess_day_first(["18/03/2016", "01/03/2016"]), Some(true));
+    assert_eq!(guess_day_first(["03/18/2016", "Oct. 9"]), Some(false));
+    assert_eq!(guess_day_first(["01/03/2016", "09.10.2020"]), None);
+    assert_eq!(guess_day_first(["18/03/2016", "03/18/2016"]), None);
 }

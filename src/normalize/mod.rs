@@ -72,11 +72,13 @@ pub fn base_url(listing: &Listing, page_url: Option<&Url>) -> Option<Url> {
         })
 }
 
-/// An entry being normalized: where it was, and whether its id is its link (rule 4 of [`id`]).
+/// An entry being normalized: where it was, whether its id is its link (rule 4 of [`id`]), and
+/// whether its date was relative ("3 hours ago").
 struct Pending {
     entry: Entry,
     origin: Origin,
     by_link: bool,
+    relative: bool,
 }
 
 /// Turns one page's raw entries into entries, reporting every entry it had to skip or change.
@@ -94,6 +96,14 @@ pub fn normalize(listing: &Listing, ctx: &Context<'_>, ids: &mut Ids) -> Normali
         })
         .collect();
     warnings.extend(shared_links(&mut pending, ctx.scope, ids));
+    for p in pending
+        .iter_mut()
+        .filter(|p| p.relative && ids.is_stored(&p.entry.id))
+    {
+        // A relative date meant something when the entry was first read; read again later it
+        // would move the entry. The stored date stays (see `stored::reconcile`).
+        p.entry.published = None;
+    }
     let (entries, duplicates) = dedupe(pending.into_iter().map(|p| p.entry));
     Normalized {
         entries,
@@ -132,16 +142,19 @@ fn entry(
         .link
         .as_deref()
         .and_then(|href| resolve_link(href, base, at, warnings));
-    let published = raw
+    let reading = raw
         .date
         .as_deref()
         .and_then(|d| read_date(d, ctx, at, warnings));
+    let published = reading.map(|r| r.date);
+    let relative = reading.is_some_and(|r| r.relative);
     let own = id::own(ctx.scope, raw.id.as_deref());
     let by_link = own.is_none() && link.is_some();
     let id = match (own, &link) {
         (Some(own), _) => own,
         (None, Some(l)) => id::canonical(l).to_string(),
-        (None, None) => id::hashed(ctx.scope, &title, published),
+        // A relative date is no part of an id: read tomorrow it would name another day.
+        (None, None) => id::hashed(ctx.scope, &title, published.filter(|_| !relative)),
     };
     let own_categories: Vec<String> = raw.categories.iter().map(|c| text::plain(c)).collect();
     Some(Pending {
@@ -158,6 +171,7 @@ fn entry(
         },
         origin: at,
         by_link,
+        relative,
     })
 }
 
@@ -281,11 +295,15 @@ fn read_date(
     ctx: &Context<'_>,
     at: Origin,
     warnings: &mut Vec<Warning>,
-) -> Option<DateTime<FixedOffset>> {
+) -> Option<date::Reading> {
     let s = text::collapse(s);
-    let checked = date::parse(&s, &ctx.rules)
+    let checked = date::read(&s, &ctx.rules, ctx.now)
         .map_err(|e| format!("could not read date {s:?}: {e}; entry kept, dated when first seen"))
-        .and_then(|d| plausible(d, ctx.now).map_err(|why| format!("date {s:?} {why}")));
+        .and_then(|r| {
+            plausible(r.date, ctx.now)
+                .map(|_| r)
+                .map_err(|why| format!("date {s:?} {why}"))
+        });
     checked
         .map_err(|message| warnings.push(Warning::at(at, message)))
         .ok()

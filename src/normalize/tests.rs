@@ -219,3 +219,40 @@ fn rows_sharing_a_link_are_split_and_named_once() {
         "line 3 and item 5"
     );
 }
+
+#[test]
+fn relative_dates_are_read_once() {
+    let l = Listing {
+        entries: vec![
+            raw(1, "Linked", Some("https://e.org/a"), Some("3 hours ago")),
+            raw(2, "Linkless", None, Some("vor 2 Tagen")),
+        ],
+        ..Listing::default()
+    };
+    let first = run(&l, None);
+    assert_eq!(
+        first.entries[0].published.unwrap().to_rfc3339(),
+        "2026-11-28T09:00:00+00:00"
+    );
+    // The linkless entry's id does not depend on when "vor 2 Tagen" was read.
+    let linkless = first.entries[1].id.clone();
+    assert_eq!(linkless, id::hashed("s", "Linkless", None));
+    // Read again once stored: no date from the page, so the stored one stays.
+    let now: DateTime<Utc> = "2026-11-29T12:00:00Z".parse().unwrap();
+    let ctx = Context {
+        scope: "s",
+        page_url: None,
+        rules: DateRules::default(),
+        categories: &[],
+        now,
+        seen_at: now.fixed_offset(),
+    };
+    let stored = [
+        ("https://e.org/a".to_string(), "Linked".to_string()),
+        (linkless.clone(), "Linkless".to_string()),
+    ];
+    let again = normalize(&l, &ctx, &mut Ids::new(stored));
+    assert_eq!(again.entries[0].published, None);
+    assert_eq!(again.entries[1].published, None);
+    assert_eq!(again.entries[1].id, linkless);
+}

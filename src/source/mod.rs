@@ -170,6 +170,8 @@ pub struct Source {
     pub format: Option<Format>,
     /// How dates without an offset or with an ambiguous order are read.
     pub rules: DateRules,
+    /// `day_first` was not configured: guess it from each page's plain dates.
+    pub guess_day_first: bool,
     /// Added to every entry; `None` means "the listing's tag" (see `normalize::term`).
     pub categories: Option<Vec<String>>,
     /// Overrides `[output] max_items`.
@@ -201,6 +203,7 @@ impl Source {
             page_url: None,
             format: None,
             rules: DateRules::default(),
+            guess_day_first: true,
             categories: None,
             max_items: None,
             select: None,
