@@ -9,8 +9,8 @@
 //!   titles and dates), [`text`] and [`date`] (clean-up and date reading), [`filter`] and
 //!   [`schedule`] (settings types that sources and merges share);
 //! - the stages, in flow order: [`fetch`] and [`source`] (bytes of a page, and what a source is) →
-//!   [`extract`] (raw entries) → [`normalize`] (entries: ids, links, dates) → [`store`] →
-//!   [`merge`] → [`render`];
+//!   [`extract`] (raw entries) → [`normalize`] (entries: ids, links, dates), with [`detect`]
+//!   finding the selectors of pages that come without → [`store`] → [`merge`] → [`render`];
 //! - [`config`], which gathers every stage's settings from the TOML file;
 //! - [`pipeline`], the pure assembly from a page's bytes to a feed, and [`publish`], which writes
 //!   feed files;
@@ -18,8 +18,8 @@
 //!   keeps runs from overlapping;
 //! - [`serve`] and [`daemon`], the long-running side.
 //!
-//! `model`, `text`, `date`, `filter`, `extract`, `normalize`, `merge`, `render` and `pipeline` are
-//! pure: no network, filesystem, store or clock inside.
+//! `model`, `text`, `date`, `filter`, `extract`, `normalize`, `detect`, `merge`, `render` and
+//! `pipeline` are pure: no network, filesystem, store or clock inside.
 
 pub mod model;
 pub mod text;
@@ -31,6 +31,7 @@ pub mod schedule;
 pub mod fetch;
 pub mod source;
 
+pub mod detect;
 pub mod extract;
 pub mod normalize;
 pub mod store;

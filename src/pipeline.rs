@@ -8,8 +8,11 @@
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use url::Url;
 
+use scraper::Html;
+
 use crate::config::{Config, Merge};
 use crate::date::{self, DateRules};
+use crate::detect::{self, Detection};
 use crate::extract::feed::FeedError;
 use crate::extract::{self, ExtractError, Listing};
 use crate::model::{Entry, Feed, Warning};
@@ -41,23 +44,53 @@ pub struct Read {
     pub listing: Listing,
     /// What normalization made of it.
     pub normalized: Normalized,
+    /// How the items were found, for a source without selectors (to keep for later runs).
+    pub detection: Option<Detection>,
 }
 
-/// Decodes, extracts and normalizes one page of `source`. `offset` entries came before it on
-/// earlier pages of this read, so its undated entries are dated after theirs. `now` is the
-/// first-seen time of new entries unless the file says when it was saved.
+/// What reading one page needs besides the page.
+#[derive(Debug, Clone, Copy)]
+pub struct PageContext<'a> {
+    /// The moment of the run: the first-seen time of new entries (unless the file says when it
+    /// was saved), and what relative dates count from.
+    pub now: DateTime<Utc>,
+    /// How many entries earlier pages of this read had: this page's undated entries come after.
+    pub offset: usize,
+    /// How a source without selectors was read before: used while it still finds items.
+    pub detected: Option<&'a Detection>,
+}
+
+impl PageContext<'_> {
+    /// A page read on its own at `now`.
+    pub fn at(now: DateTime<Utc>) -> PageContext<'static> {
+        PageContext {
+            now,
+            offset: 0,
+            detected: None,
+        }
+    }
+}
+
+/// Decodes, extracts and normalizes one page of `source`.
 pub fn read_page(
     source: &Source,
     loaded: &Loaded,
     ids: &mut Ids,
-    now: DateTime<Utc>,
-    offset: usize,
+    at: PageContext<'_>,
 ) -> Result<Read, PipelineError> {
     let decoded = charset::decode(&loaded.bytes, loaded.charset.as_deref());
     let format = source
         .format
         .unwrap_or_else(|| Format::guess(&decoded.text));
-    let listing = extract::extract(&decoded.text, format, source.select.as_ref(), &source.rules)?;
+    let page_url = source.page_url.as_ref().or(loaded.url.as_ref());
+    let (listing, detection) = match (format, &source.select) {
+        (Format::Text, _) => (extract::text::extract(&decoded.text, &source.rules), None),
+        (Format::Html, Some(select)) => (extract::html::extract(&decoded.text, select), None),
+        (Format::Html, None) => {
+            let (listing, found) = detected_listing(&decoded.text, page_url, at.detected)?;
+            (listing, Some(found))
+        }
+    };
     let mut rules = source.rules;
     if source.guess_day_first
         && let Some(day_first) =
@@ -65,7 +98,7 @@ pub fn read_page(
     {
         rules.day_first = day_first;
     }
-    let seen_at = loaded.modified.map(DateTime::<Utc>::from).unwrap_or(now);
+    let seen_at = loaded.modified.map(DateTime::<Utc>::from).unwrap_or(at.now);
     // The default category: the listing's tag, else the title the user gave the feed.
     let term: Vec<String> = term::tag_term(listing.heading.as_deref(), listing.title.as_deref())
         .or_else(|| source.title.clone())
@@ -73,11 +106,11 @@ pub fn read_page(
         .collect();
     let ctx = Context {
         scope: &source.name,
-        page_url: source.page_url.as_ref().or(loaded.url.as_ref()),
+        page_url,
         rules,
         categories: source.categories.as_deref().unwrap_or(&term),
-        now,
-        seen_at: seen_at.trunc_subsecs(0).fixed_offset() - Duration::seconds(offset as i64),
+        now: at.now,
+        seen_at: seen_at.trunc_subsecs(0).fixed_offset() - Duration::seconds(at.offset as i64),
     };
     let mut normalized = normalize::normalize(&listing, &ctx, ids);
     if decoded.had_errors {
@@ -91,7 +124,53 @@ pub fn read_page(
         encoding: decoded.encoding,
         listing,
         normalized,
+        detection,
     })
+}
+
+/// The items of an HTML page without selectors: with the detection of earlier runs while it finds
+/// items, else detected afresh (and a warning says what changed, or that the page links its own
+/// feed).
+fn detected_listing(
+    html: &str,
+    page_url: Option<&Url>,
+    before: Option<&Detection>,
+) -> Result<(Listing, Detection), PipelineError> {
+    let doc = Html::parse_document(html);
+    if let Some(d) = before {
+        let listing = extract::with_recipe(&doc, &d.recipe);
+        if !listing.entries.is_empty() {
+            return Ok((listing, d.clone()));
+        }
+    }
+    let found = detect::detect(&doc, page_url, 1)
+        .into_iter()
+        .next()
+        .ok_or(ExtractError::NothingFound)?;
+    let mut listing = extract::with_recipe(&doc, &found.recipe);
+    listing.warnings.push(Warning::page(match before {
+        Some(old) => format!(
+            "the detected selectors ({}) stopped matching; detected again ({}): {}",
+            old.describe(),
+            found.method,
+            found.describe()
+        ),
+        None => format!(
+            "no selectors given: items found by {} ({:.0} % sure): {}",
+            found.method,
+            found.confidence * 100.0,
+            found.describe()
+        ),
+    }));
+    let feeds = detect::feeds(&doc, page_url);
+    if let Some(feed) = detect::own_feed(&feeds, page_url) {
+        listing.warnings.push(Warning::page(format!(
+            "the page links its own feed {} ({}): the site's feed may be the better source (a \
+             [[merge]] can read it: feeds = [\"{}\"])",
+            feed.url, feed.media_type, feed.url
+        )));
+    }
+    Ok((listing, found))
 }
 
 /// An external feed, read.
@@ -265,7 +344,7 @@ pub fn build(
     loaded: &Loaded,
     now: DateTime<Utc>,
 ) -> Result<Built, PipelineError> {
-    let read = read_page(source, loaded, &mut Ids::default(), now, 0)?;
+    let read = read_page(source, loaded, &mut Ids::default(), PageContext::at(now))?;
     if read.normalized.entries.is_empty() {
         return Err(PipelineError::Empty(empty_reason(source, &read)));
     }

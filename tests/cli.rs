@@ -216,8 +216,32 @@ fn preview_shows_entries_as_a_table_or_json() {
         "<time datetime> by default"
     );
 
-    let out = tagfeed().arg("preview").arg(&html).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    // Without selectors, preview shows what detection finds.
+    let out = tagfeed()
+        .arg("preview")
+        .arg(&html)
+        .args(["--page-url", "https://adactio.com/links/"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("20 entries") && stdout.contains("found by microformats (h-entry)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("the page links its own feed https://adactio.com/links/rss"),
+        "{stderr}"
+    );
+    // A page with no list at all says so, and how to take control.
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        empty.path(),
+        "<html><body><p>Just one paragraph.</p></body></html>",
+    )
+    .unwrap();
+    let out = tagfeed().arg("preview").arg(empty.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
     assert!(texts(&out).1.contains("--item CSS"), "{}", texts(&out).1);
     let out = tagfeed()
         .arg("preview")

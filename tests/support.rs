@@ -9,7 +9,7 @@ use tagfeed::config::{self, Config};
 use tagfeed::fetch::Fetcher;
 use tagfeed::model::Entry;
 use tagfeed::normalize::Ids;
-use tagfeed::pipeline::{self, Read};
+use tagfeed::pipeline::{self, PageContext, Read};
 use tagfeed::refresh;
 use tagfeed::refresh::{Outcome, Report, RunOptions};
 use tagfeed::source::{self, Input};
@@ -93,8 +93,8 @@ pub fn read_source(config: &Config, name: &str) -> Read {
         panic!("{name} is not a file source")
     };
     let loaded = source::read_file(path).unwrap();
-    let now = "2026-11-28T12:00:00Z".parse().unwrap();
-    pipeline::read_page(s, &loaded, &mut Ids::default(), now, 0).unwrap()
+    let at = PageContext::at("2026-11-28T12:00:00Z".parse().unwrap());
+    pipeline::read_page(s, &loaded, &mut Ids::default(), at).unwrap()
 }
 
 /// Loads tests/fixtures/listings/sources.toml.

@@ -5,11 +5,10 @@ use std::time::SystemTime;
 use anyhow::Context as _;
 use clap::Args;
 use serde_json::json;
-use tagfeed::extract::ExtractError;
 use tagfeed::fetch::{FetchSettings, Fetcher, Response};
 use tagfeed::model::Entry;
 use tagfeed::normalize::Ids;
-use tagfeed::pipeline::{self, Meta, PipelineError};
+use tagfeed::pipeline::{self, Meta, PageContext};
 use tagfeed::source::{Field, Format, Input, Loaded, Selectors, Source};
 use url::Url;
 
@@ -84,27 +83,37 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
     source.input = input;
     apply_flags(&mut source, a).map_err(UsageError)?;
     let loaded = load(&source, fetch)?;
-    let now = SystemTime::now().into();
-    let read = match pipeline::read_page(&source, &loaded, &mut Ids::default(), now, 0) {
-        Ok(r) => r,
-        Err(e @ PipelineError::Extract(ExtractError::NoSelectors)) => {
-            return Err(UsageError(format!("{}: {e}", a.input)).into());
-        }
-        Err(e) => return Err(anyhow::Error::from(e).context(a.input.clone())),
-    };
+    let at = PageContext::at(SystemTime::now().into());
+    let read = pipeline::read_page(&source, &loaded, &mut Ids::default(), at)
+        .map_err(|e| anyhow::Error::from(e).context(a.input.clone()))?;
     let entries = &read.normalized.entries;
     let title = Meta::of(&source, &read.listing).title;
     if a.json {
         let items: Vec<_> = entries.iter().map(entry_json).collect();
+        let detection = read.detection.as_ref().map(|d| {
+            json!({
+                "method": d.method.to_string(), "confidence": d.confidence,
+                "select": d.selectors().map(|s| s.written().into_iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>()),
+                "reasons": d.reasons,
+            })
+        });
         print_json(&json!({
             "input": a.input, "format": read.format, "encoding": read.encoding,
             "heading": title, "found": read.listing.entries.len(),
-            "next_page": read.listing.next_page,
+            "next_page": read.listing.next_page, "detection": detection,
             "entries": items, "warnings": read.normalized.warnings,
         }))
         .context("writing JSON")?;
     } else {
-        print_warnings(g, &a.input, &read.normalized.warnings);
+        // The detection is the table's headline here, not a warning.
+        let warnings: Vec<_> = read
+            .normalized
+            .warnings
+            .iter()
+            .filter(|w| !w.message.starts_with("no selectors given"))
+            .cloned()
+            .collect();
+        print_warnings(g, &a.input, &warnings);
         println!(
             "{}: {} listing, {}, heading {:?}: {} entries",
             a.input,
@@ -113,6 +122,14 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
             title.as_deref().unwrap_or("-"),
             entries.len()
         );
+        if let Some(d) = &read.detection {
+            println!(
+                "found by {} ({:.0} % sure): {}",
+                d.method,
+                d.confidence * 100.0,
+                d.describe()
+            );
+        }
         print!("{}", table(entries));
     }
     Ok(Exit::Ok)

@@ -138,6 +138,25 @@ pub fn read(input: &str, rules: &DateRules, now: DateTime<Utc>) -> Result<Readin
 /// The first date written inside `text`: the longest run of up to seven words, starting at a number,
 /// month or weekday, that reads as a date ("Posted on 12 March 2015 by admin" → 12 March 2015).
 pub fn find(text: &str, rules: &DateRules) -> Option<DateTime<FixedOffset>> {
+    find_span(text, rules).map(|(_, d)| d)
+}
+
+/// The one date written inside `text`, as written there: `None` when there is none, or two that
+/// differ (an item with a "posted" and an "updated" date needs a selector to say which).
+pub fn the_one_date<'t>(text: &'t str, rules: &DateRules) -> Option<&'t str> {
+    let (span, date) = find_span(text, rules)?;
+    let rest = &text[span.end..];
+    match find_span(rest, rules) {
+        Some((_, other)) if other != date => None,
+        _ => Some(&text[span]),
+    }
+}
+
+/// Where in `text` its first date is written, and what it is.
+fn find_span(
+    text: &str,
+    rules: &DateRules,
+) -> Option<(std::ops::Range<usize>, DateTime<FixedOffset>)> {
     let words: Vec<(usize, usize)> = text
         .char_indices()
         .filter(|&(i, c)| {
@@ -172,7 +191,7 @@ pub fn find(text: &str, rules: &DateRules) -> Option<DateTime<FixedOffset>> {
             if candidate.chars().any(|c| c.is_ascii_digit())
                 && let Ok(d) = parse(candidate, rules)
             {
-                return Some(d);
+                return Some((start..start + candidate.len(), d));
             }
         }
     }

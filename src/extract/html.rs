@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use scraper::{ElementRef, Html, Selector};
 
 use super::{Listing, RawEntry, RawSummary};
+use crate::date::{self, DateRules};
 use crate::model::Origin;
 use crate::source::{Field, Selectors};
 
@@ -23,15 +24,12 @@ static CANONICAL: LazyLock<Selector> = LazyLock::new(|| sel("link[rel~=canonical
 
 /// Extracts every item of an HTML listing.
 pub fn extract(html: &str, selectors: &Selectors) -> Listing {
-    let doc = Html::parse_document(html);
+    extract_doc(&Html::parse_document(html), selectors)
+}
+
+/// Extracts every item of a parsed HTML listing.
+pub fn extract_doc(doc: &Html, selectors: &Selectors) -> Listing {
     let root = doc.root_element();
-    let attr_of = |s: &Selector, a: &str| {
-        root.select(s)
-            .next()
-            .and_then(|e| e.attr(a))
-            .map(|v| v.trim().to_string())
-    };
-    let text_of = |s: &Selector| root.select(s).next().map(text).filter(|t| !t.is_empty());
     let entries = selectors
         .item
         .elements(root)
@@ -44,14 +42,28 @@ pub fn extract(html: &str, selectors: &Selectors) -> Listing {
         .as_ref()
         .and_then(|f| field_value(root, f, href_of));
     Listing {
+        next_page,
+        entries,
+        ..page(doc)
+    }
+}
+
+/// What a page says about itself (heading, `<title>`, base and canonical addresses), no items.
+pub fn page(doc: &Html) -> Listing {
+    let root = doc.root_element();
+    let attr_of = |s: &Selector, a: &str| {
+        root.select(s)
+            .next()
+            .and_then(|e| e.attr(a))
+            .map(|v| v.trim().to_string())
+    };
+    let text_of = |s: &Selector| root.select(s).next().map(text).filter(|t| !t.is_empty());
+    Listing {
         heading: text_of(&H1),
         title: text_of(&TITLE),
-        next_page,
         base_href: attr_of(&BASE, "href"),
         canonical: attr_of(&CANONICAL, "href"),
-        home: None,
-        entries,
-        warnings: Vec::new(),
+        ..Listing::default()
     }
 }
 
@@ -69,7 +81,11 @@ fn entry(item: ElementRef<'_>, n: usize, s: &Selectors) -> RawEntry {
     };
     e.date = match &s.date {
         Some(f) => field_value(item, f, |el| Some(date_of(el))),
-        None => first(item, &TIME).map(date_of),
+        // No date selector: the item's <time>, else the one date its text holds.
+        None => first(item, &TIME).map(date_of).or_else(|| {
+            let text = text(item);
+            date::the_one_date(&text, &DateRules::default()).map(str::to_string)
+        }),
     };
     e.summary = s.summary.as_ref().and_then(|f| {
         let (el, attr) = f.first_attr(item)?;
@@ -111,9 +127,16 @@ fn href_of(el: ElementRef<'_>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `<time datetime>` carries the machine-readable date; other elements their text.
+/// The machine-readable date an element carries (`<time datetime>`, microdata's `<meta content>`,
+/// microformats' `<abbr title>`), else its text.
 fn date_of(el: ElementRef<'_>) -> String {
     el.attr("datetime")
+        .or_else(|| el.attr("content"))
+        .or_else(|| {
+            (el.value().name() == "abbr")
+                .then(|| el.attr("title"))
+                .flatten()
+        })
         .map(str::to_string)
         .unwrap_or_else(|| text(el))
 }

@@ -7,13 +7,14 @@
 
 pub mod feed;
 pub mod html;
+pub mod jsonld;
 pub mod text;
 
+use scraper::Html;
 use serde::Serialize;
 
-use crate::date::DateRules;
 use crate::model::{Origin, Warning};
-use crate::source::{Format, Selectors};
+use crate::source::Selectors;
 
 /// A summary as found: plain-text paragraphs, or an HTML fragment still to be sanitized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,28 +83,39 @@ pub struct Listing {
     pub warnings: Vec<Warning>,
 }
 
-/// Extracts raw entries from a decoded listing. HTML needs selectors; text needs the date rules to
-/// tell date lines from other lines.
-pub fn extract(
-    content: &str,
-    format: Format,
-    selectors: Option<&Selectors>,
-    rules: &DateRules,
-) -> Result<Listing, ExtractError> {
-    match (format, selectors) {
-        (Format::Text, _) => Ok(text::extract(content, rules)),
-        (Format::Html, Some(sel)) => Ok(html::extract(content, sel)),
-        (Format::Html, None) => Err(ExtractError::NoSelectors),
+/// How an HTML page's items are read: with selectors (written by the user, a preset's, or
+/// detected), or from the page's JSON-LD.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recipe {
+    /// One entry per `item` match, fields inside it.
+    Selectors(Box<Selectors>),
+    /// The longest list of the page's JSON-LD.
+    JsonLd,
+}
+
+/// Extracts a parsed HTML page's items with `recipe`.
+pub fn with_recipe(doc: &Html, recipe: &Recipe) -> Listing {
+    match recipe {
+        Recipe::Selectors(s) => html::extract_doc(doc, s),
+        Recipe::JsonLd => {
+            let items = jsonld::extract_doc(doc);
+            Listing {
+                entries: items.entries,
+                warnings: items.warnings,
+                ..html::page(doc)
+            }
+        }
     }
 }
 
 /// Why a listing could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExtractError {
+    /// An HTML page without selectors where detection found no list.
     #[error(
-        "the listing is HTML but the source has no [source.select] table; add one with at least \
-         `item` (try `tagfeed preview FILE --item CSS` to find it)"
+        "no list of items found on the page: neither its structured data, a preset nor the \
+         detector found one; write a [source.select] table with at least `item` (see `tagfeed \
+         suggest` and `tagfeed preview --item CSS`)"
     )]
-    /// An HTML listing without `[source.select]`.
-    NoSelectors,
+    NothingFound,
 }

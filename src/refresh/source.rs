@@ -20,12 +20,13 @@ use url::Url;
 
 use super::{RefreshError, Report, load_limit};
 use crate::config::Config;
+use crate::detect::Detection;
 use crate::extract::Listing;
 use crate::fetch::{Fetcher, Response, Validators};
 use crate::model::{Warning, web_url};
 use crate::normalize::stored::{Changes, reconcile};
 use crate::normalize::{self, Ids, id};
-use crate::pipeline::{self, Meta, Read};
+use crate::pipeline::{self, Meta, PageContext, Read};
 use crate::publish;
 use crate::source::{self, Input, Source};
 use crate::store::{ReadSummary, Store, StoreError};
@@ -39,6 +40,8 @@ pub(super) struct Known {
     pub validators: Validators,
     /// Walk up to `backfill_pages` (a first run, or `--backfill`).
     pub backfill: bool,
+    /// How a source without selectors was read before.
+    pub detected: Option<Detection>,
 }
 
 /// The pages read for one source.
@@ -69,6 +72,7 @@ pub(super) fn prepare(store: &Store, source: &Source, backfill: bool) -> Result<
         ids: Ids::new(store.known(&source.name)?),
         validators,
         backfill: backfill || !state.backfilled,
+        detected: state.detected.as_deref().and_then(Detection::from_json),
     })
 }
 
@@ -141,14 +145,12 @@ pub(super) async fn walk(
     let mut url = match &source.input {
         Input::Path(p) => {
             let loaded = source::read_file(p)?;
+            let at = PageContext {
+                detected: known.detected.as_ref(),
+                ..PageContext::at(now)
+            };
             return Ok(Walk {
-                pages: vec![pipeline::read_page(
-                    source,
-                    &loaded,
-                    &mut known.ids,
-                    now,
-                    0,
-                )?],
+                pages: vec![pipeline::read_page(source, &loaded, &mut known.ids, at)?],
                 ..Walk::default()
             });
         }
@@ -195,7 +197,16 @@ pub(super) async fn walk(
             out.validators = Some((url.to_string(), page.validators.clone()));
         }
         let found_at = page.url.clone();
-        let read = pipeline::read_page(source, &page.into(), &mut known.ids, now, offset)?;
+        let at = PageContext {
+            now,
+            offset,
+            detected: out
+                .pages
+                .first()
+                .and_then(|p| p.detection.as_ref())
+                .or(known.detected.as_ref()),
+        };
+        let read = pipeline::read_page(source, &page.into(), &mut known.ids, at)?;
         offset += read.listing.entries.len();
         let next = next_page_url(source, &read.listing, &found_at, n + 1);
         let done =
@@ -245,6 +256,12 @@ pub(super) fn apply(
             }
             report.stored = store_entries(store, name, entries, now)?;
             report.pruned = store.prune(name, source.retention, now, now)?;
+            if let Some(d) = &first.detection {
+                let json = d.to_json();
+                if store.state(name)?.detected.as_deref() != Some(json.as_str()) {
+                    store.set_detected(name, &json)?;
+                }
+            }
             Meta::of(source, &first.listing)
         }
     };

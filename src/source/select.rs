@@ -151,6 +151,17 @@ pub struct Selectors {
     pub next_page: Option<Field>,
 }
 
+/// The keys of `[source.select]`, in the order configs write them.
+pub const KEYS: [&str; 7] = [
+    "item",
+    "title",
+    "link",
+    "date",
+    "summary",
+    "categories",
+    "next_page",
+];
+
 impl Selectors {
     /// Selectors with only `item` set: the defaults above fill in the rest.
     pub fn with_item(item: Field) -> Self {
@@ -163,6 +174,49 @@ impl Selectors {
             categories: None,
             next_page: None,
         }
+    }
+
+    /// The selectors as written, by key, in [`KEYS`] order: for configs, the store and messages.
+    pub fn written(&self) -> Vec<(&'static str, &str)> {
+        let optional = [
+            ("title", &self.title),
+            ("link", &self.link),
+            ("date", &self.date),
+            ("summary", &self.summary),
+            ("categories", &self.categories),
+            ("next_page", &self.next_page),
+        ];
+        std::iter::once(("item", self.item.as_str()))
+            .chain(
+                optional
+                    .into_iter()
+                    .filter_map(|(k, f)| f.as_ref().map(|f| (k, f.as_str()))),
+            )
+            .collect()
+    }
+
+    /// Compiles selectors written by key (the inverse of [`Selectors::written`]); unknown keys
+    /// are ignored, `item` is required.
+    pub fn from_written<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Selectors, SelectorError> {
+        let mut item = None;
+        let mut s = Selectors::with_item(Field::parse("*")?);
+        for (key, value) in pairs {
+            let f = Some(Field::parse(value)?);
+            match key {
+                "item" => item = f,
+                "title" => s.title = f,
+                "link" => s.link = f,
+                "date" => s.date = f,
+                "summary" => s.summary = f,
+                "categories" => s.categories = f,
+                "next_page" => s.next_page = f,
+                _ => {}
+            }
+        }
+        s.item = item.ok_or(SelectorError::Empty)?;
+        Ok(s)
     }
 }
 

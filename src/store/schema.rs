@@ -21,6 +21,9 @@
 //! Version 3 drops `entries.content_hash` (normalization compares an entry with its stored copy
 //! itself) and adds `aliases`: for each merged feed, the id of every copy of an article it merged
 //! → the id the merged entry was first published with, so that id never changes.
+//!
+//! Version 4 adds `sources.detected`: for a source without selectors, how its items were found
+//! (method, selectors, confidence as JSON), so later runs read it the same way.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -76,6 +79,9 @@ CREATE TABLE aliases (
     id    TEXT NOT NULL,
     PRIMARY KEY (feed, alias)
 );
+"#,
+    r#"
+ALTER TABLE sources ADD COLUMN detected TEXT;
 "#,
 ];
 

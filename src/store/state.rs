@@ -38,6 +38,8 @@ pub struct SourceState {
     pub feed_entries: Option<usize>,
     /// The published feed's own date (its newest entry).
     pub feed_updated: Option<DateTime<Utc>>,
+    /// How a source without selectors was read (`detect::Detection` as JSON).
+    pub detected: Option<String>,
 }
 
 /// What a successful read of a listing found, for the run state.
@@ -198,6 +200,18 @@ impl Store {
         Ok(())
     }
 
+    /// Remembers how a source without selectors was read.
+    pub fn set_detected(&mut self, source: &str, detected: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO sources (name, detected) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET detected = ?2",
+                params![source, detected],
+            )
+            .op(|| format!("record how {source} was read"))?;
+        Ok(())
+    }
+
     /// The run state of `source` (default when it never ran).
     pub fn state(&self, source: &str) -> Result<SourceState, StoreError> {
         let what = || format!("read the state of {source}");
@@ -215,7 +229,7 @@ impl Store {
             .query_row(
                 "SELECT last_success, last_failure, last_error, failing_since,
                         consecutive_failures, last_item_count, backfilled, heading, home,
-                        feed_entries, feed_updated
+                        feed_entries, feed_updated, detected
                  FROM sources WHERE name = ?1",
                 [source],
                 |r| {
@@ -233,6 +247,7 @@ impl Store {
                         stored,
                         feed_entries: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
                         feed_updated: parse_ts(r.get(10)?),
+                        detected: r.get(11)?,
                     })
                 },
             )

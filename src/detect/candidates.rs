@@ -1,0 +1,213 @@
+//! Candidate item lists: repeated sibling structures that carry links.
+//!
+//! For every element, its children are grouped by tag; a group's *core classes* are the stable
+//! classes all its members share (so `article.post.category-a` and `article.post.category-b` are
+//! one group). Groups of two or more members are candidates; so are the members of a group that
+//! share one further class (`div.post` among `div.ad`s, `li.news` beside `li.event` in one list).
+//! Groups in sibling parents with the same markup (rows of a card grid) are joined.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Selector};
+
+/// Elements that never hold items.
+const SKIP: &[&str] = &[
+    "script", "style", "noscript", "template", "br", "hr", "meta", "link", "input", "option",
+    "head", "title", "svg", "path", "img", "iframe", "button", "select", "textarea", "source",
+];
+
+/// Classes that say something about the state or position of one member, not what it is.
+const STATE: &[&str] = &[
+    "odd", "even", "first", "last", "alt", "active", "current", "selected", "sticky", "hidden",
+    "visible", "clearfix", "clear", "new", "open", "closed", "featured",
+];
+
+static LINK: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("a[href]").ok());
+
+/// A class worth naming in a selector: not a state, no digits (ids like `post-1234` or generated
+/// names like `css-1x2y3z`).
+pub(crate) fn stable_class(class: &str) -> bool {
+    !class.is_empty()
+        && class.len() <= 40
+        && !class.chars().any(|c| c.is_ascii_digit())
+        && !STATE.contains(&class)
+        && class
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The stable classes of an element, sorted.
+pub(crate) fn classes<'a>(el: ElementRef<'a>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = el.value().classes().filter(|c| stable_class(c)).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// One candidate list: records with the same tag and core classes.
+#[derive(Debug, Clone)]
+pub(crate) struct Group<'a> {
+    /// The records' tag.
+    pub tag: &'a str,
+    /// The classes every record has.
+    pub classes: Vec<&'a str>,
+    /// The records, in document order.
+    pub records: Vec<ElementRef<'a>>,
+}
+
+fn has_link(el: ElementRef<'_>) -> bool {
+    (el.value().name() == "a" && el.attr("href").is_some())
+        || LINK.as_ref().is_some_and(|s| el.select(s).next().is_some())
+}
+
+/// The candidate groups of a page, with at least `min` records of which most hold a link.
+pub(crate) fn groups<'a>(root: ElementRef<'a>, min: usize) -> Vec<Group<'a>> {
+    let mut found: Vec<Group<'a>> = Vec::new();
+    for parent in std::iter::once(root).chain(root.descendent_elements()) {
+        if SKIP.contains(&parent.value().name()) {
+            continue;
+        }
+        let mut by_tag: Vec<(&str, Vec<ElementRef<'a>>)> = Vec::new();
+        for child in parent.child_elements() {
+            let tag = child.value().name();
+            if SKIP.contains(&tag) {
+                continue;
+            }
+            match by_tag.iter_mut().find(|(t, _)| *t == tag) {
+                Some((_, members)) => members.push(child),
+                None => by_tag.push((tag, vec![child])),
+            }
+        }
+        for (tag, members) in by_tag.into_iter().filter(|(_, m)| m.len() >= 2) {
+            split(tag, &members, &mut found);
+        }
+    }
+    let mut groups = join_sibling_parents(found);
+    groups.retain(|g| {
+        g.records.len() >= min
+            && 2 * g.records.iter().filter(|r| has_link(**r)).count() > g.records.len()
+    });
+    groups
+}
+
+/// The groups one set of same-tag siblings makes: its core and each further shared class.
+fn split<'a>(tag: &'a str, members: &[ElementRef<'a>], out: &mut Vec<Group<'a>>) {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for m in members {
+        for c in classes(*m) {
+            match counts.iter_mut().find(|(k, _)| *k == c) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((c, 1)),
+            }
+        }
+    }
+    let core: Vec<&str> = counts
+        .iter()
+        .filter(|(_, n)| *n == members.len())
+        .map(|(c, _)| *c)
+        .collect();
+    let with = |wanted: &[&str]| -> Vec<ElementRef<'a>> {
+        members
+            .iter()
+            .copied()
+            .filter(|m| {
+                let have = classes(*m);
+                wanted.iter().all(|w| have.contains(w))
+            })
+            .collect()
+    };
+    let records = with(&core);
+    if records.len() >= 2 {
+        out.push(Group {
+            tag,
+            classes: core.clone(),
+            records,
+        });
+    }
+    for (class, n) in &counts {
+        if *n >= 2 && *n < members.len() && !core.contains(class) {
+            let mut wanted = core.clone();
+            wanted.push(class);
+            wanted.sort_unstable();
+            out.push(Group {
+                tag,
+                records: with(&wanted),
+                classes: wanted,
+            });
+        }
+    }
+}
+
+/// Joins groups whose parents are siblings with the same tag and classes (a grid's rows).
+fn join_sibling_parents(groups: Vec<Group<'_>>) -> Vec<Group<'_>> {
+    let mut out: Vec<Group<'_>> = Vec::new();
+    let mut index: HashMap<(Option<NodeId>, String, String), usize> = HashMap::new();
+    for g in groups {
+        let Some(parent) = g
+            .records
+            .first()
+            .and_then(|r| r.parent())
+            .and_then(ElementRef::wrap)
+        else {
+            continue;
+        };
+        let key = (
+            parent.parent().map(|gp| gp.id()),
+            format!("{}.{}", parent.value().name(), classes(parent).join(".")),
+            format!("{}.{}", g.tag, g.classes.join(".")),
+        );
+        match index.get(&key) {
+            Some(&i) => out[i].records.extend(g.records),
+            None => {
+                index.insert(key, out.len());
+                out.push(g);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    #[test]
+    fn repeated_siblings_with_links_are_candidates() {
+        let html = r#"<html><body>
+            <nav><a href="/a">A</a><a href="/b">B</a></nav>
+            <main><div class="posts">
+              <article class="post category-x post-1"><h2><a href="/p/1">One</a></h2></article>
+              <article class="post category-y post-2"><h2><a href="/p/2">Two</a></h2></article>
+              <div class="ad">ad</div>
+              <article class="post category-x post-3"><h2><a href="/p/3">Three</a></h2></article>
+            </div>
+            <div class="row"><div class="card"><a href="/c/1">c1</a></div><div class="card"><a href="/c/2">c2</a></div></div>
+            <div class="row"><div class="card"><a href="/c/3">c3</a></div><div class="card"><a href="/c/4">c4</a></div></div>
+            </main></body></html>"#;
+        let doc = Html::parse_document(html);
+        let groups = groups(doc.root_element(), 2);
+        let shape: Vec<(String, usize)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    format!("{}.{}", g.tag, g.classes.join(".")),
+                    g.records.len(),
+                )
+            })
+            .collect();
+        assert!(shape.contains(&("a.".into(), 2)), "{shape:?}");
+        assert!(shape.contains(&("article.post".into(), 3)), "{shape:?}");
+        assert!(
+            shape.contains(&("article.category-x.post".into(), 2)),
+            "{shape:?}"
+        );
+        assert!(
+            shape.contains(&("div.card".into(), 4)),
+            "the grid's rows join: {shape:?}"
+        );
+        assert!(stable_class("entry-title") && !stable_class("post-1234") && !stable_class("odd"));
+    }
+}

@@ -1,0 +1,257 @@
+//! From a chosen list to ordinary selectors: an `item` selector that matches exactly its records,
+//! and, inside the item, `title`, `link`, `date` and `summary` selectors where the defaults (first
+//! heading, first link, first `<time>`, a date in the item's text) would not find the same thing.
+//! Selectors are written the way a person would: tags and stable classes, as short as they can be
+//! while still finding the right element.
+
+use std::collections::HashMap;
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Selector};
+
+use super::candidates::{Group, classes};
+use super::features::{Reader, main_link};
+use crate::date::{self, DateRules};
+use crate::source::{Field, Selectors};
+use crate::text::collapse;
+
+/// A CSS step for one element: its tag and stable classes.
+pub(crate) fn step(el: ElementRef<'_>) -> String {
+    let mut s = el.value().name().to_string();
+    for c in classes(el) {
+        s.push('.');
+        s.push_str(c);
+    }
+    s
+}
+
+fn compile(css: &str) -> Option<Selector> {
+    Selector::parse(css).ok()
+}
+
+/// The selector of the group's records: the shortest chain of ancestors' steps that matches
+/// exactly them (or, failing that, matches them with the fewest others).
+pub(crate) fn item_selector(root: ElementRef<'_>, group: &Group<'_>) -> Option<String> {
+    let first = *group.records.first()?;
+    let wanted: Vec<NodeId> = group.records.iter().map(|r| r.id()).collect();
+    let mut chain = vec![step(first)];
+    let mut best: Option<(f64, String)> = None;
+    let ancestors: Vec<ElementRef<'_>> = first
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .take(4)
+        .collect();
+    for depth in 0..=ancestors.len() {
+        let css = chain.join(" > ");
+        if let Some(sel) = compile(&css) {
+            let got: Vec<NodeId> = root.select(&sel).map(|e| e.id()).collect();
+            let hits = got.iter().filter(|id| wanted.contains(id)).count() as f64;
+            let f1 = 2.0 * hits / (got.len() + wanted.len()).max(1) as f64;
+            if f1 >= 1.0 {
+                return Some(css);
+            }
+            if best.as_ref().is_none_or(|(b, _)| f1 > *b) {
+                best = Some((f1, css));
+            }
+        }
+        let Some(a) = ancestors.get(depth) else { break };
+        let id = a
+            .value()
+            .id()
+            .filter(|id| super::candidates::stable_class(id));
+        match id {
+            Some(id) => {
+                chain.insert(0, format!("{}#{id}", a.value().name()));
+                // An id is unique: nothing above it can narrow further.
+                let css = chain.join(" > ");
+                let sel = compile(&css)?;
+                let got = root.select(&sel).count();
+                return (got == wanted.len()).then_some(css).or(best.map(|b| b.1));
+            }
+            None => chain.insert(0, step(*a)),
+        }
+    }
+    best.filter(|(f1, _)| *f1 >= 0.8).map(|(_, css)| css)
+}
+
+/// The steps from `record` (not included) down to `target`.
+fn path(record: ElementRef<'_>, target: ElementRef<'_>) -> Vec<String> {
+    let mut steps = vec![step(target)];
+    for a in target.ancestors().filter_map(ElementRef::wrap) {
+        if a.id() == record.id() {
+            return steps;
+        }
+        steps.insert(0, step(a));
+    }
+    steps
+}
+
+/// A selector that finds, as its first match inside each record, that record's target: the
+/// shortest tail of the most common path that does so for nine records in ten.
+fn relative(pairs: &[(ElementRef<'_>, ElementRef<'_>)]) -> Option<String> {
+    let mut counts: HashMap<Vec<String>, usize> = HashMap::new();
+    for (record, target) in pairs {
+        *counts.entry(path(*record, *target)).or_default() += 1;
+    }
+    let common = counts
+        .into_iter()
+        .max_by_key(|(p, n)| (*n, std::cmp::Reverse(p.len())))?
+        .0;
+    let mut best: Option<(f64, String)> = None;
+    for k in 1..=common.len() {
+        let css = common[common.len() - k..].join(" ");
+        let Some(sel) = compile(&css) else { continue };
+        let hit = pairs
+            .iter()
+            .filter(|(r, t)| r.select(&sel).next().is_some_and(|e| e.id() == t.id()))
+            .count() as f64
+            / pairs.len() as f64;
+        if hit >= 0.9 {
+            return Some(css);
+        }
+        if best.as_ref().is_none_or(|(b, _)| hit > *b) {
+            best = Some((hit, css));
+        }
+    }
+    best.filter(|(hit, _)| *hit >= 0.6).map(|(_, css)| css)
+}
+
+/// Whether `default` finds each target already, so no selector is needed.
+fn defaults_do<'a>(
+    pairs: &[(ElementRef<'a>, ElementRef<'a>)],
+    default: impl Fn(ElementRef<'a>) -> Option<ElementRef<'a>>,
+) -> bool {
+    let same = pairs
+        .iter()
+        .filter(|(r, t)| default(*r).is_some_and(|d| d.id() == t.id()))
+        .count();
+    same as f64 >= 0.95 * pairs.len() as f64
+}
+
+fn select_first<'a>(el: ElementRef<'a>, css: &str) -> Option<ElementRef<'a>> {
+    el.select(&compile(css)?).next()
+}
+
+/// The smallest element of `record` whose text holds a date.
+fn date_element<'a>(record: ElementRef<'a>, rules: &DateRules) -> Option<ElementRef<'a>> {
+    record
+        .descendent_elements()
+        .filter_map(|e| {
+            let text = collapse(&e.text().collect::<String>());
+            let len = text.chars().count();
+            (len > 0 && len <= 120 && date::find(&text, rules).is_some()).then_some((len, e))
+        })
+        .min_by_key(|(len, _)| *len)
+        .map(|(_, e)| e)
+}
+
+/// The record's block of text that is not its title or date: the longest one, of 40 characters
+/// or more.
+fn summary_element<'a>(
+    record: ElementRef<'a>,
+    title: Option<ElementRef<'a>>,
+    date: Option<ElementRef<'a>>,
+) -> Option<ElementRef<'a>> {
+    let contains = |outer: ElementRef<'_>, inner: Option<ElementRef<'_>>| {
+        inner.is_some_and(|i| outer.id() == i.id() || i.ancestors().any(|a| a.id() == outer.id()))
+    };
+    record
+        .descendent_elements()
+        .filter(|e| {
+            matches!(
+                e.value().name(),
+                "p" | "div" | "section" | "span" | "dd" | "td" | "blockquote"
+            )
+        })
+        .filter(|e| !contains(*e, title) && !contains(*e, date))
+        .filter(|e| !title.is_some_and(|t| e.ancestors().any(|a| a.id() == t.id())))
+        .map(|e| (collapse(&e.text().collect::<String>()).chars().count(), e))
+        .filter(|(len, _)| *len >= 40)
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, e)| e)
+}
+
+/// Field selectors inside the records of `group` whose item selector is `item`.
+pub(crate) fn selectors(
+    item: &str,
+    group: &Group<'_>,
+    reader: &mut Reader<'_>,
+    rules: &DateRules,
+) -> Option<Selectors> {
+    let field = |css: Option<String>| css.and_then(|c| Field::parse(&c).ok());
+    let mut titles = Vec::new();
+    let mut links = Vec::new();
+    let mut dates = Vec::new();
+    let mut summaries = Vec::new();
+    for &r in &group.records {
+        let rec = reader.record(r).clone();
+        let heading = rec.heading.and_then(|id| find(r, id));
+        let link = main_link(r, heading);
+        let title = heading.or(link);
+        let date = select_first(r, "time").or_else(|| date_element(r, rules));
+        if let Some(t) = title {
+            titles.push((r, t));
+        }
+        if let Some(l) = link {
+            links.push((r, l));
+        }
+        if let Some(d) = date {
+            dates.push((r, d));
+        }
+        if let Some(s) = summary_element(r, title, date) {
+            summaries.push((r, s));
+        }
+    }
+    let n = group.records.len();
+    let enough = |v: &Vec<_>| 2 * v.len() >= n;
+    let first_heading = |r| select_first(r, "h1, h2, h3, h4, h5, h6").or_else(|| default_link(r));
+    let mut select = Selectors::with_item(Field::parse(item).ok()?);
+    if enough(&titles) && !defaults_do(&titles, first_heading) {
+        select.title = field(relative(&titles));
+    }
+    if enough(&links) && !defaults_do(&links, default_link) {
+        select.link = field(relative(&links));
+    }
+    if enough(&dates) && !defaults_do(&dates, |r| select_first(r, "time")) {
+        select.date = field(relative(&dates));
+    }
+    if enough(&summaries) {
+        select.summary = field(relative(&summaries));
+    }
+    Some(select)
+}
+
+/// The item's own link, else its first.
+fn default_link(r: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    if r.value().name() == "a" && r.attr("href").is_some() {
+        Some(r)
+    } else {
+        select_first(r, "a[href]")
+    }
+}
+
+fn find<'a>(root: ElementRef<'a>, id: NodeId) -> Option<ElementRef<'a>> {
+    root.descendent_elements().find(|e| e.id() == id)
+}
+
+/// The link to the next (older) page of the listing, when the page has a recognisable one.
+pub(crate) fn next_page(root: ElementRef<'_>) -> Option<Field> {
+    const CANDIDATES: &[&str] = &[
+        "link[rel~=next][href]",
+        "a[rel~=next][href]",
+        ".pagination a.next",
+        ".pagination .next a",
+        "a.next",
+        ".nav-previous a",
+        ".next-posts a",
+        ".older-posts a",
+        "a.blog-pager-older-link",
+        ".pager-next a",
+        "li.next a",
+    ];
+    CANDIDATES.iter().find_map(|css| {
+        let sel = compile(css)?;
+        root.select(&sel).next()?.attr("href")?;
+        Field::parse(&format!("{css}@href")).ok()
+    })
+}

@@ -1,0 +1,79 @@
+use scraper::Html;
+
+use super::*;
+
+#[test]
+fn the_compiled_in_presets_are_valid() {
+    let presets = presets::load().unwrap();
+    assert!(presets.len() >= 10);
+    let mut names: Vec<&str> = presets.iter().map(|p| p.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), presets.len(), "preset names are unique");
+}
+
+#[test]
+fn feeds_the_page_links() {
+    let doc = Html::parse_document(
+        r#"<html><head><link rel="alternate" type="application/rss+xml" title="Tag X" href="/tag/x/feed/">
+        <link rel="alternate" hreflang="de" href="/de/"></head></html>"#,
+    );
+    let page = Url::parse("https://e.org/tag/x/").unwrap();
+    let f = feeds(&doc, Some(&page));
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].url.as_str(), "https://e.org/tag/x/feed/");
+    assert_eq!(f[0].title.as_deref(), Some("Tag X"));
+}
+
+#[test]
+fn a_plain_list_of_articles_is_found() {
+    let items: String = (1..=6)
+        .map(|i| {
+            format!(
+                "<div class=\"teaser\"><h3><a href=\"/news/2024/story-{i}\">Story number {i} about the long weekend plans</a></h3>\
+                 <span class=\"when\">Posted on {i} March 2024 by admin</span><p>Some words about story {i}, long enough to be a summary of it.</p></div>"
+            )
+        })
+        .collect();
+    let html = format!(
+        "<html><body><nav><ul><li><a href=\"/\">Home</a></li><li><a href=\"/about\">About</a></li><li><a href=\"/tag/x\">X</a></li></ul></nav>\
+         <main><div id=\"stories\">{items}</div></main><footer><a href=\"/imprint\">Imprint</a><a href=\"/privacy\">Privacy</a></footer></body></html>"
+    );
+    let doc = Html::parse_document(&html);
+    let page = Url::parse("https://e.org/news/").unwrap();
+    let found = detect(&doc, Some(&page), 3);
+    let best = &found[0];
+    assert_eq!(best.method, Method::Generic);
+    let select = best.selectors().unwrap();
+    assert_eq!(select.item.as_str(), "div.teaser");
+    assert_eq!(select.date.as_ref().map(|f| f.as_str()), Some("span.when"));
+    assert_eq!(select.summary.as_ref().map(|f| f.as_str()), Some("p"));
+    assert!(best.confidence > 0.5, "{best:?}");
+}
+
+#[test]
+fn detections_survive_the_store() {
+    let select = Selectors::from_written([("item", "li.post"), ("date", "span.when")]).unwrap();
+    let d = Detection {
+        method: Method::Preset("wordpress".into()),
+        recipe: Recipe::Selectors(Box::new(select)),
+        confidence: 0.8765,
+        reasons: vec!["why".into()],
+    };
+    let back = Detection::from_json(&d.to_json()).unwrap();
+    assert_eq!(back.method, d.method);
+    assert_eq!(back.recipe, d.recipe);
+    assert_eq!(back.confidence, 0.877);
+    assert_eq!(d.describe(), "item \"li.post\", date \"span.when\"");
+    let ld = Detection {
+        method: Method::JsonLd,
+        recipe: Recipe::JsonLd,
+        confidence: 0.95,
+        reasons: Vec::new(),
+    };
+    assert_eq!(
+        Detection::from_json(&ld.to_json()).unwrap().recipe,
+        Recipe::JsonLd
+    );
+    assert_eq!(Detection::from_json("{\"method\":1}"), None);
+}
