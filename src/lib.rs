@@ -31,9 +31,11 @@ pub mod schedule;
 pub mod fetch;
 pub mod source;
 
-pub mod detect;
 pub mod extract;
 pub mod normalize;
+
+pub mod detect;
+
 pub mod store;
 
 pub mod merge;

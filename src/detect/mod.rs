@@ -194,10 +194,11 @@ pub fn own_feed<'f>(feeds: &'f [FeedLink], page: Option<&Url>) -> Option<&'f Fee
             f.url.host() == p.host() && !path.is_empty() && f.url.path().starts_with(path)
         })
     };
-    feeds.iter().find(under).or_else(|| match feeds {
+    let only = match feeds {
         [only] => Some(only),
         _ => None,
-    })
+    };
+    feeds.iter().find(under).or(only)
 }
 
 /// The address relative links of `doc` resolve against.
