@@ -16,7 +16,7 @@ use tagfeed::date::{self, DateRules};
 use tagfeed::merge;
 use tagfeed::model::{Entry, Feed, OutputFormat, Provenance};
 use tagfeed::normalize::Ids;
-use tagfeed::pipeline;
+use tagfeed::pipeline::{self, PageContext};
 use tagfeed::render;
 use tagfeed::source::{self, Field, Format, Input, Loaded, Selectors, Source};
 use url::Url;
@@ -43,7 +43,9 @@ fn listings(config: &Config) {
             continue;
         };
         let loaded = source::read_file(p).unwrap();
-        let per = time(|| pipeline::read_page(s, &loaded, &mut Ids::default(), now(), 0).unwrap());
+        let per = time(|| {
+            pipeline::read_page(s, &loaded, &mut Ids::default(), PageContext::at(now())).unwrap()
+        });
         let mb = loaded.bytes.len() as f64 / 1e6;
         println!(
             "  {:<34} {:>7.1} KB {:>8.2} ms {:>7.1} MB/s",
@@ -64,7 +66,9 @@ fn listings(config: &Config) {
             modified: None,
             url: None,
         };
-        let per = time(|| pipeline::read_page(&s, &loaded, &mut Ids::default(), now(), 0).unwrap());
+        let per = time(|| {
+            pipeline::read_page(&s, &loaded, &mut Ids::default(), PageContext::at(now())).unwrap()
+        });
         let mb = loaded.bytes.len() as f64 / 1e6;
         println!(
             "  {page}: {mb:.2} MB in {:.1} ms ({:.1} MB/s)",

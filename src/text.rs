@@ -122,6 +122,8 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> Option<String> {
     });
     // Feed readers render their own layout; ids and classes from the page only collide with it.
     builder.rm_generic_attributes(HashSet::from(["id", "class"]).iter().copied());
+    // Parsers keep `noscript` as raw text: its markup would show as text.
+    builder.add_clean_content_tags(["noscript", "template"]);
     let cleaned = builder.clean(html).to_string();
     let cleaned = collapse(&cleaned);
     let has_content = !collapse(&strip_tags(&cleaned)).is_empty() || cleaned.contains("<img");

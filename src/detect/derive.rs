@@ -10,8 +10,9 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Selector};
 
 use super::candidates::{Group, classes};
-use super::features::{Reader, main_link};
+use super::features::Reader;
 use crate::date::{self, DateRules};
+use crate::extract::html::visible_text;
 use crate::source::{Field, Selectors};
 use crate::text::collapse;
 
@@ -34,7 +35,12 @@ fn compile(css: &str) -> Option<Selector> {
 pub(crate) fn item_selector(root: ElementRef<'_>, group: &Group<'_>) -> Option<String> {
     let first = *group.records.first()?;
     let wanted: Vec<NodeId> = group.records.iter().map(|r| r.id()).collect();
-    let mut chain = vec![step(first)];
+    // The records' own step: the classes they all share, not the first one's.
+    let own = std::iter::once(group.tag)
+        .chain(group.classes.iter().copied())
+        .collect::<Vec<_>>()
+        .join(".");
+    let mut chain = vec![own];
     let mut best: Option<(f64, String)> = None;
     let ancestors: Vec<ElementRef<'_>> = first
         .ancestors()
@@ -137,7 +143,7 @@ fn date_element<'a>(record: ElementRef<'a>, rules: &DateRules) -> Option<Element
     record
         .descendent_elements()
         .filter_map(|e| {
-            let text = collapse(&e.text().collect::<String>());
+            let text = collapse(&visible_text(e));
             let len = text.chars().count();
             (len > 0 && len <= 120 && date::find(&text, rules).is_some()).then_some((len, e))
         })
@@ -165,7 +171,7 @@ fn summary_element<'a>(
         })
         .filter(|e| !contains(*e, title) && !contains(*e, date))
         .filter(|e| !title.is_some_and(|t| e.ancestors().any(|a| a.id() == t.id())))
-        .map(|e| (collapse(&e.text().collect::<String>()).chars().count(), e))
+        .map(|e| (collapse(&visible_text(e)).chars().count(), e))
         .filter(|(len, _)| *len >= 40)
         .max_by_key(|(len, _)| *len)
         .map(|(_, e)| e)
@@ -183,11 +189,16 @@ pub(crate) fn selectors(
     let mut links = Vec::new();
     let mut dates = Vec::new();
     let mut summaries = Vec::new();
-    for &r in &group.records {
-        let rec = reader.record(r).clone();
-        let heading = rec.heading.and_then(|id| find(r, id));
-        let link = main_link(r, heading);
-        let title = heading.or(link);
+    let (records, reading) = reader.read(group);
+    for ((&r, rec), main) in group.records.iter().zip(&records).zip(&reading.main) {
+        let main = main.map(|i| &rec.links[i]);
+        let link = main.and_then(|l| find(r, l.id));
+        let heading = rec.heading.as_ref().and_then(|h| find(r, h.0));
+        let title = match main {
+            Some(l) if l.in_heading => heading.or(link),
+            Some(l) => l.inner_title.as_ref().and_then(|t| find(r, t.0)).or(link),
+            None => heading,
+        };
         let date = select_first(r, "time").or_else(|| date_element(r, rules));
         if let Some(t) = title {
             titles.push((r, t));

@@ -47,15 +47,34 @@ pub(crate) const NAMES: [&str; 17] = [
     "summary_frac",
 ];
 
+/// A link of a record.
+#[derive(Debug, Clone)]
+pub(crate) struct Link {
+    /// Where it goes.
+    pub url: Url,
+    /// The `a` element.
+    pub id: NodeId,
+    /// Its text.
+    pub text: String,
+    /// Where it sits in the record: the steps from the record down to it.
+    pub place: String,
+    /// Inside a heading.
+    pub in_heading: bool,
+    /// It, or an element between it and the record, is named like a title ("title",
+    /// "headline", "name"…).
+    pub titled: bool,
+    /// Its own title when it wraps more (a card link around heading, teaser and date): the
+    /// first heading, `strong` or title-named element inside it.
+    pub inner_title: Option<(NodeId, String)>,
+}
+
 /// One record, read once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Record {
-    /// The record's main link, resolved, and the element that holds it.
-    pub link: Option<(Url, NodeId)>,
-    /// Its title: the first heading's text, else the main link's.
-    pub title: String,
-    /// The heading element, if any.
-    pub heading: Option<NodeId>,
+    /// Its links, in page order.
+    pub links: Vec<Link>,
+    /// The first heading: its element and text.
+    pub heading: Option<(NodeId, String)>,
     /// A `<time>` element or a date in the first words of the text.
     pub has_date: bool,
     /// Characters of text.
@@ -64,17 +83,28 @@ pub(crate) struct Record {
     pub link_text_len: usize,
 }
 
+/// How a list's records are read: which link is each one's own, and its title.
+#[derive(Debug, Clone)]
+pub(crate) struct Reading {
+    /// Per record, the index of its main link in [`Record::links`].
+    pub main: Vec<Option<usize>>,
+    /// Per record, its title.
+    pub titles: Vec<String>,
+}
+
 /// Reads records once per page, however many candidates they belong to.
 pub(crate) struct Reader<'p> {
     base: Option<&'p Url>,
+    page: Option<&'p Url>,
     rules: DateRules,
     cache: HashMap<NodeId, Record>,
 }
 
 impl<'p> Reader<'p> {
-    pub(crate) fn new(base: Option<&'p Url>) -> Self {
+    pub(crate) fn new(base: Option<&'p Url>, page: Option<&'p Url>) -> Self {
         Reader {
             base,
+            page,
             rules: DateRules::default(),
             cache: HashMap::new(),
         }
@@ -87,72 +117,208 @@ impl<'p> Reader<'p> {
             .entry(el.id())
             .or_insert_with(|| read_record(el, base, &rules))
     }
+
+    /// The records of `group`, and how they read as a list.
+    pub(crate) fn read(&mut self, group: &Group<'_>) -> (Vec<Record>, Reading) {
+        let records: Vec<Record> = group
+            .records
+            .iter()
+            .map(|r| self.record(*r).clone())
+            .collect();
+        let reading = reading(&records, self.page);
+        (records, reading)
+    }
 }
 
 fn text_of(el: ElementRef<'_>) -> String {
-    collapse(&el.text().collect::<String>())
+    collapse(&crate::extract::html::visible_text(el))
 }
 
-/// The main link: the first link in a heading, else the link with the longest text.
-pub(crate) fn main_link<'a>(
-    el: ElementRef<'a>,
-    heading: Option<ElementRef<'a>>,
-) -> Option<ElementRef<'a>> {
-    let links = LINKS.as_ref()?;
-    if el.value().name() == "a" && el.attr("href").is_some() {
-        return Some(el);
-    }
-    if let Some(h) = heading {
-        if let Some(a) = h.select(links).next() {
-            return Some(a);
-        }
-        if let Some(a) = h
-            .ancestors()
-            .filter_map(ElementRef::wrap)
-            .take(2)
-            .find(|a| a.value().name() == "a" && a.attr("href").is_some())
-        {
-            return Some(a);
-        }
-    }
-    el.select(links)
-        .map(|a| (text_of(a).chars().count(), a))
-        .fold(
-            None::<(usize, ElementRef<'a>)>,
-            |best, (len, a)| match best {
-                Some((b, _)) if b >= len => best,
-                _ => Some((len, a)),
-            },
+/// Words that name an element holding a title.
+const TITLED: &[&str] = &[
+    "title",
+    "headline",
+    "heading",
+    "name",
+    "subject",
+    "header",
+    "entry-link",
+    "post-link",
+];
+
+fn titled(el: ElementRef<'_>) -> bool {
+    classes(el).into_iter().chain(el.value().id()).any(|c| {
+        let c = c.to_ascii_lowercase();
+        TITLED.iter().any(|t| c.contains(t))
+    })
+}
+
+fn is_heading(el: ElementRef<'_>) -> bool {
+    matches!(el.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
+/// The title inside a link that wraps more than its title.
+fn inner_title(a: ElementRef<'_>) -> Option<(NodeId, String)> {
+    a.descendent_elements()
+        .find(|e| is_heading(*e) || matches!(e.value().name(), "strong" | "b") || titled(*e))
+        .map(|e| (e.id(), text_of(e)))
+        .filter(|(_, t)| !t.is_empty())
+}
+
+fn read_link(a: ElementRef<'_>, record: ElementRef<'_>, base: Option<&Url>) -> Option<Link> {
+    let url = web_url(a.attr("href")?, base).ok()?;
+    let between: Vec<ElementRef<'_>> = std::iter::once(a)
+        .chain(
+            a.ancestors()
+                .filter_map(ElementRef::wrap)
+                .take_while(|p| p.id() != record.id()),
         )
-        .map(|(_, a)| a)
+        .collect();
+    let text = text_of(a);
+    Some(Link {
+        url,
+        id: a.id(),
+        place: between
+            .iter()
+            .rev()
+            .map(|e| super::derive::step(*e))
+            .collect::<Vec<_>>()
+            .join(" "),
+        in_heading: between.iter().any(|e| is_heading(*e)),
+        titled: between.iter().any(|e| titled(*e)),
+        inner_title: (text.chars().count() > 80)
+            .then(|| inner_title(a))
+            .flatten(),
+        text,
+    })
 }
 
 fn read_record(el: ElementRef<'_>, base: Option<&Url>, rules: &DateRules) -> Record {
     let heading = HEADING.as_ref().and_then(|h| el.select(h).next());
-    let link_el = main_link(el, heading);
-    let link = link_el.and_then(|a| {
-        let url = web_url(a.attr("href")?, base).ok()?;
-        Some((url, a.id()))
-    });
-    let title = heading
-        .map(text_of)
-        .filter(|t| !t.is_empty())
-        .or_else(|| link_el.map(text_of))
-        .unwrap_or_default();
+    let anchors: Vec<ElementRef<'_>> = if el.value().name() == "a" && el.attr("href").is_some() {
+        vec![el]
+    } else {
+        LINKS
+            .as_ref()
+            .map(|s| el.select(s).collect())
+            .unwrap_or_default()
+    };
+    let links: Vec<Link> = anchors
+        .into_iter()
+        .filter_map(|a| read_link(a, el, base))
+        .collect();
     let text = text_of(el);
-    let link_text_len = LINKS
-        .as_ref()
-        .map(|s| el.select(s).map(|a| text_of(a).chars().count()).sum())
-        .unwrap_or(0);
     let head: String = text.chars().take(240).collect();
     Record {
-        link,
-        heading: heading.map(|h| h.id()),
+        link_text_len: links.iter().map(|l| l.text.chars().count()).sum(),
+        links,
+        heading: heading
+            .map(|h| (h.id(), text_of(h)))
+            .filter(|(_, t)| !t.is_empty()),
         has_date: TIME.as_ref().is_some_and(|t| el.select(t).next().is_some())
             || date::find(&head, rules).is_some(),
-        title,
         text_len: text.chars().count(),
-        link_text_len,
+    }
+}
+
+/// How good a link position is as the records' own: present in most records, pointing somewhere
+/// different in each, with words for text, in a heading or named like a title, and not a tag,
+/// author or page link.
+fn place_value(records: &[Record], place: &str, page: Option<&Url>) -> f64 {
+    let firsts: Vec<&Link> = records
+        .iter()
+        .filter_map(|r| r.links.iter().find(|l| l.place == place))
+        .collect();
+    let m = firsts.len().max(1) as f64;
+    let mut urls: Vec<&str> = firsts.iter().map(|l| l.url.as_str()).collect();
+    urls.sort_unstable();
+    urls.dedup();
+    let frac = |f: &dyn Fn(&Link) -> bool| firsts.iter().filter(|l| f(l)).count() as f64 / m;
+    let text = firsts
+        .iter()
+        .map(|l| l.text.chars().count().min(80) as f64)
+        .sum::<f64>()
+        / m
+        / 80.0;
+    (firsts.len() as f64 / records.len().max(1) as f64)
+        * (urls.len() as f64 / m)
+        * (0.5 + 0.5 * text)
+        * (0.2 + 0.8 * frac(&|l| !l.text.is_empty()))
+        * (1.0 + frac(&|l| l.in_heading) + 0.5 * frac(&|l| l.titled))
+        * (1.0 - 0.8 * frac(&|l| is_utility(&l.url, page)))
+}
+
+/// Where a link position first comes in its records (0 first): titles come before "read more".
+fn place_rank(records: &[Record], place: &str) -> f64 {
+    let ranks: Vec<f64> = records
+        .iter()
+        .filter_map(|r| {
+            let i = r.links.iter().position(|l| l.place == place)?;
+            Some(i as f64 / r.links.len().max(1) as f64)
+        })
+        .collect();
+    ranks.iter().sum::<f64>() / ranks.len().max(1) as f64
+}
+
+/// Which link is each record's own, and each record's title.
+fn reading(records: &[Record], page: Option<&Url>) -> Reading {
+    let mut places: Vec<&str> = records
+        .iter()
+        .flat_map(|r| r.links.iter().map(|l| l.place.as_str()))
+        .collect();
+    places.sort_unstable();
+    places.dedup();
+    let valued: Vec<(f64, &str)> = places
+        .into_iter()
+        .map(|p| (place_value(records, p, page), p))
+        .collect();
+    // Of the positions nearly as good as the best, the one that comes first in the records.
+    let top = valued.iter().map(|(v, _)| *v).fold(0.0, f64::max);
+    let best = valued
+        .iter()
+        .filter(|(v, _)| *v > 0.0 && *v >= 0.6 * top)
+        .min_by(|a, b| place_rank(records, a.1).total_cmp(&place_rank(records, b.1)))
+        .map(|(_, p)| p.to_string());
+    let main: Vec<Option<usize>> = records
+        .iter()
+        .map(|r| {
+            best.as_deref()
+                .and_then(|b| r.links.iter().position(|l| l.place == b))
+                .or_else(|| fallback_link(r))
+        })
+        .collect();
+    let titles = records
+        .iter()
+        .zip(&main)
+        .map(|(r, m)| title(r, m.map(|i| &r.links[i])))
+        .collect();
+    Reading { main, titles }
+}
+
+/// A record's main link when the list has no common one: in its heading, else the longest.
+fn fallback_link(r: &Record) -> Option<usize> {
+    r.links.iter().position(|l| l.in_heading).or_else(|| {
+        r.links
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, l)| l.text.chars().count())
+            .map(|(i, _)| i)
+    })
+}
+
+/// A record's title: its heading when its link is in it (or it has no link), else the link's
+/// own title or text.
+fn title(r: &Record, link: Option<&Link>) -> String {
+    match link {
+        Some(l) if l.in_heading => r
+            .heading
+            .as_ref()
+            .map_or_else(|| l.text.clone(), |h| h.1.clone()),
+        Some(l) => l
+            .inner_title
+            .as_ref()
+            .map_or_else(|| l.text.clone(), |t| t.1.clone()),
+        None => r.heading.as_ref().map(|h| h.1.clone()).unwrap_or_default(),
     }
 }
 
@@ -253,10 +419,11 @@ pub(crate) fn measure(
     position: f64,
 ) -> Features {
     let n = group.records.len() as f64;
-    let records: Vec<Record> = group
-        .records
+    let (records, reading) = reader.read(group);
+    let main: Vec<Option<&Link>> = records
         .iter()
-        .map(|r| reader.record(*r).clone())
+        .zip(&reading.main)
+        .map(|(r, m)| m.map(|i| &r.links[i]))
         .collect();
     let frac = |f: &dyn Fn(&Record) -> bool| records.iter().filter(|r| f(r)).count() as f64 / n;
     let mean = |f: &dyn Fn(&Record) -> f64| records.iter().map(f).sum::<f64>() / n;
@@ -267,39 +434,51 @@ pub(crate) fn measure(
         k.dedup();
         k.len() as f64 / total
     };
-    let linked: Vec<&Url> = records
-        .iter()
-        .filter_map(|r| r.link.as_ref().map(|l| &l.0))
-        .collect();
+    let linked: Vec<&Url> = main.iter().flatten().map(|l| &l.url).collect();
     let host = page.and_then(Url::host_str);
     let (in_main, in_chrome) = landmarks(group);
+    let words = reading
+        .titles
+        .iter()
+        .map(|t| (t.split_whitespace().count() as f64 / 10.0).min(2.0))
+        .sum::<f64>()
+        / n;
+    let share = |f: &dyn Fn(&Url) -> bool| {
+        if linked.is_empty() {
+            0.0
+        } else {
+            linked.iter().filter(|u| f(u)).count() as f64 / linked.len() as f64
+        }
+    };
     let values = [
         1.0,
         n.ln(),
-        frac(&|r| r.link.is_some()),
-        mean(&|r| (r.title.split_whitespace().count() as f64 / 10.0).min(2.0)),
-        distinct(records.iter().map(|r| r.title.to_lowercase()).collect()),
+        linked.len() as f64 / n,
+        words,
+        distinct(reading.titles.iter().map(|t| t.to_lowercase()).collect()),
         distinct(linked.iter().map(|u| u.to_string()).collect()),
         frac(&|r| r.has_date),
         frac(&|r| r.heading.is_some()),
         f64::from(u8::from(in_main)),
         f64::from(u8::from(in_chrome)),
+        share(&|u| u.host_str() == host),
         if linked.is_empty() {
             0.0
         } else {
-            linked.iter().filter(|u| u.host_str() == host).count() as f64 / linked.len() as f64
+            linked
+                .iter()
+                .map(|u| {
+                    let depth = u
+                        .path_segments()
+                        .map_or(0, |s| s.filter(|s| !s.is_empty()).count());
+                    (depth as f64 / 5.0).min(1.0)
+                })
+                .sum::<f64>()
+                / linked.len() as f64
         },
-        mean(&|r| {
-            r.link.as_ref().map_or(0.0, |(u, _)| {
-                (u.path_segments()
-                    .map_or(0, |s| s.filter(|s| !s.is_empty()).count()) as f64
-                    / 5.0)
-                    .min(1.0)
-            })
-        }),
         mean(&|r| r.link_text_len as f64 / r.text_len.max(1) as f64),
         mean(&|r| (r.text_len as f64 + 1.0).ln() / 8.0),
-        frac(&|r| r.link.as_ref().is_some_and(|(u, _)| is_utility(u, page))),
+        share(&|u| is_utility(u, page)),
         position,
         frac(&|r| r.text_len.saturating_sub(r.link_text_len) >= 60),
     ];

@@ -235,7 +235,7 @@ pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
         .map(|(i, e)| (e.id(), i))
         .collect();
     let total = order.len().max(1) as f64;
-    let mut reader = Reader::new(base.as_ref());
+    let mut reader = Reader::new(base.as_ref(), page);
     let mut scored: Vec<(f64, Features, Group<'_>)> = candidates::groups(root, 2)
         .into_iter()
         .map(|g| {
@@ -278,6 +278,43 @@ pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
     }
     out
 }
+
+/// Every candidate list of a page with its features (in the order of [`FEATURES`]) and the main
+/// link of each record: what `benches/accuracy` labels against the expected items to fit the
+/// model's weights.
+pub fn training_rows(doc: &Html, page: Option<&Url>) -> Vec<(Vec<f64>, Vec<Url>)> {
+    let root = doc.root_element();
+    let base = base_url(doc, page);
+    let order: HashMap<NodeId, usize> = root
+        .descendent_elements()
+        .enumerate()
+        .map(|(i, e)| (e.id(), i))
+        .collect();
+    let total = order.len().max(1) as f64;
+    let mut reader = Reader::new(base.as_ref(), page);
+    candidates::groups(root, 2)
+        .into_iter()
+        .map(|g| {
+            let at = g.records.first().and_then(|r| order.get(&r.id())).copied();
+            let f = features::measure(
+                &g,
+                &mut reader,
+                base.as_ref(),
+                at.unwrap_or(0) as f64 / total,
+            );
+            let (records, reading) = reader.read(&g);
+            let links = records
+                .iter()
+                .zip(&reading.main)
+                .filter_map(|(r, m)| m.map(|i| r.links[i].url.clone()))
+                .collect();
+            (f.values.to_vec(), links)
+        })
+        .collect()
+}
+
+/// The names of the detection model's features, in order.
+pub const FEATURES: [&str; features::NAMES.len()] = features::NAMES;
 
 /// Whether a lower-ranked group is the same list as a better one: it shares records, or its
 /// records sit inside (or around) the better one's.

@@ -155,7 +155,28 @@ fn field_value<'a>(
 }
 
 fn text(el: ElementRef<'_>) -> String {
-    crate::text::collapse(&el.text().collect::<String>())
+    crate::text::collapse(&visible_text(el))
+}
+
+/// The text a reader sees in `el`: without the contents of `script`, `style`, `noscript` and
+/// `template` (which HTML parsers keep as raw text: `<img …>` markup inside `noscript` would
+/// otherwise end up in titles).
+pub fn visible_text(el: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    let mut stack = vec![*el];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            scraper::Node::Text(t) => out.push_str(t),
+            scraper::Node::Element(e)
+                if matches!(e.name(), "script" | "style" | "noscript" | "template") => {}
+            _ => {
+                // Children pushed last-first so they come off the stack in page order.
+                let children: Vec<_> = node.children().collect();
+                stack.extend(children.into_iter().rev());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
