@@ -12,7 +12,7 @@ use scraper::{ElementRef, Selector};
 use super::candidates::{Group, classes};
 use super::features::Reader;
 use crate::date::{self, DateRules};
-use crate::extract::html::visible_text;
+use crate::extract::html::{self, visible_text};
 use crate::source::{Field, Selectors};
 use crate::text::collapse;
 
@@ -134,6 +134,19 @@ fn defaults_do<'a>(
     same as f64 >= 0.95 * pairs.len() as f64
 }
 
+/// Whether the default date of each record (see `html::default_date`) is the target's date.
+fn default_dates_do(pairs: &[(ElementRef<'_>, ElementRef<'_>)], rules: &DateRules) -> bool {
+    let day = |v: Option<String>| v.and_then(|v| date::find(&v, rules));
+    let same = pairs
+        .iter()
+        .filter(|(r, t)| {
+            let target = day(Some(html::date_of(*t)));
+            target.is_some() && day(html::default_date(*r)) == target
+        })
+        .count();
+    same as f64 >= 0.95 * pairs.len() as f64
+}
+
 fn select_first<'a>(el: ElementRef<'a>, css: &str) -> Option<ElementRef<'a>> {
     el.select(&compile(css)?).next()
 }
@@ -199,7 +212,7 @@ pub(crate) fn selectors(
             Some(l) => l.inner_title.as_ref().and_then(|t| find(r, t.0)).or(link),
             None => heading,
         };
-        let date = select_first(r, "time").or_else(|| date_element(r, rules));
+        let date = html::date_element(r).or_else(|| date_element(r, rules));
         if let Some(t) = title {
             titles.push((r, t));
         }
@@ -223,7 +236,7 @@ pub(crate) fn selectors(
     if enough(&links) && !defaults_do(&links, default_link) {
         select.link = field(relative(&links));
     }
-    if enough(&dates) && !defaults_do(&dates, |r| select_first(r, "time")) {
+    if enough(&dates) && !default_dates_do(&dates, rules) {
         select.date = field(relative(&dates));
     }
     if enough(&summaries) {

@@ -157,12 +157,23 @@ fn is_heading(el: ElementRef<'_>) -> bool {
     matches!(el.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
 }
 
-/// The title inside a link that wraps more than its title.
+/// The title inside a link that wraps more than its title: its first heading, `strong`, or
+/// element named (by class, id or `itemprop`) for a title, the innermost such when they nest
+/// (`div.name > span.track-name` beside the date), and not one that also holds the date.
 fn inner_title(a: ElementRef<'_>) -> Option<(NodeId, String)> {
-    a.descendent_elements()
-        .find(|e| is_heading(*e) || matches!(e.value().name(), "strong" | "b") || titled(*e))
-        .map(|e| (e.id(), text_of(e)))
-        .filter(|(_, t)| !t.is_empty())
+    let rules = DateRules::default();
+    let names_title = |e: &ElementRef<'_>| {
+        is_heading(*e)
+            || matches!(e.value().name(), "strong" | "b")
+            || titled(*e)
+            || matches!(e.value().attr("itemprop"), Some("headline" | "name"))
+    };
+    let mut found = a.descendent_elements().find(names_title)?;
+    while let Some(inner) = found.descendent_elements().skip(1).find(names_title) {
+        found = inner;
+    }
+    Some((found.id(), text_of(found)))
+        .filter(|(_, t)| !t.is_empty() && date::find(t, &rules).is_none())
 }
 
 fn read_link(a: ElementRef<'_>, record: ElementRef<'_>, base: Option<&Url>) -> Option<Link> {
@@ -186,7 +197,7 @@ fn read_link(a: ElementRef<'_>, record: ElementRef<'_>, base: Option<&Url>) -> O
             .join(" "),
         in_heading: between.iter().any(|e| is_heading(*e)),
         titled: between.iter().any(|e| titled(*e)),
-        inner_title: (text.chars().count() > 80)
+        inner_title: (text.chars().count() > 80 || crate::extract::html::date_element(a).is_some())
             .then(|| inner_title(a))
             .flatten(),
         text,

@@ -34,11 +34,35 @@ struct Raw {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSelect {
-    item: String,
-    title: Option<String>,
-    link: Option<String>,
-    date: Option<String>,
-    summary: Option<String>,
+    item: OneOrMore,
+    #[serde(default)]
+    title: OneOrMore,
+    #[serde(default)]
+    link: OneOrMore,
+    #[serde(default)]
+    date: OneOrMore,
+    #[serde(default)]
+    summary: OneOrMore,
+}
+
+/// A field's selector, or its alternatives in order of preference.
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+enum OneOrMore {
+    #[default]
+    None,
+    One(String),
+    More(Vec<String>),
+}
+
+impl OneOrMore {
+    fn compile(&self) -> Result<Vec<Field>, SelectorError> {
+        match self {
+            OneOrMore::None => Ok(Vec::new()),
+            OneOrMore::One(s) => Ok(vec![Field::parse(s)?]),
+            OneOrMore::More(v) => v.iter().map(|s| Field::parse(s)).collect(),
+        }
+    }
 }
 
 /// One publishing system's listing markup.
@@ -54,8 +78,13 @@ pub struct Preset {
     detect: Selector,
     /// The zone its dates are written in, when the system is one site's.
     pub timezone: Option<String>,
-    /// How to read its items.
-    pub select: Selectors,
+    /// Per field, the selectors its themes use, most specific first; a page's own selectors are
+    /// chosen from these by [`Preset::resolve`].
+    item: Vec<Field>,
+    title: Vec<Field>,
+    link: Vec<Field>,
+    date: Vec<Field>,
+    summary: Vec<Field>,
 }
 
 /// Why the compiled-in presets cannot be read: a bug, caught by the tests.
@@ -71,25 +100,63 @@ pub enum PresetError {
 
 fn compile(raw: Raw) -> Result<Preset, PresetError> {
     let err = |e| PresetError::Selector(raw.name.clone(), e);
-    let field = |s: &Option<String>| s.as_deref().map(Field::parse).transpose();
-    let select = Selectors {
-        item: Field::parse(&raw.select.item).map_err(err)?,
-        title: field(&raw.select.title).map_err(err)?,
-        link: field(&raw.select.link).map_err(err)?,
-        date: field(&raw.select.date).map_err(err)?,
-        summary: field(&raw.select.summary).map_err(err)?,
-        categories: None,
-        next_page: None,
-    };
-    let detect = crate::source::select::compile(&raw.detect).map_err(err)?;
+    let s = &raw.select;
+    let item = s.item.compile().map_err(err)?;
+    if item.is_empty() {
+        return Err(err(SelectorError::Empty));
+    }
     Ok(Preset {
+        item,
+        title: s.title.compile().map_err(err)?,
+        link: s.link.compile().map_err(err)?,
+        date: s.date.compile().map_err(err)?,
+        summary: s.summary.compile().map_err(err)?,
+        detect: crate::source::select::compile(&raw.detect).map_err(err)?,
         name: raw.name,
         system: raw.system,
         generator: raw.generator,
-        detect,
         timezone: raw.timezone,
-        select,
     })
+}
+
+impl Preset {
+    /// The preset's selectors for this page: the item alternative that matches most often, then
+    /// per field the first alternative that finds something in at least half of those items
+    /// (none: the field's default). `None` when no item matches.
+    pub fn resolve(&self, doc: &Html) -> Option<Selectors> {
+        let root = doc.root_element();
+        let (item, items) = self
+            .item
+            .iter()
+            .map(|f| (f, f.elements(root)))
+            .rev()
+            .max_by_key(|(_, items)| items.len())?;
+        if items.is_empty() {
+            return None;
+        }
+        let pick = |alternatives: &[Field]| {
+            alternatives
+                .iter()
+                .find(|f| {
+                    let found = items
+                        .iter()
+                        .filter(|i| {
+                            f.first_attr(**i)
+                                .is_some_and(|(_, attr)| f.attr().is_none() || attr.is_some())
+                        })
+                        .count();
+                    2 * found >= items.len()
+                })
+                .cloned()
+        };
+        Some(Selectors {
+            title: pick(&self.title),
+            link: pick(&self.link),
+            date: pick(&self.date),
+            summary: pick(&self.summary),
+            ..Selectors::with_item(item.clone())
+        })
+    }
 }
 
 /// Reads `presets.toml`.
@@ -137,14 +204,15 @@ pub fn detect(doc: &Html) -> Option<Detection> {
             if marks == 0 || !(named || marks >= 2) {
                 return None;
             }
-            let listing = html::extract_doc(doc, &p.select);
+            let select = p.resolve(doc)?;
+            let listing = html::extract_doc(doc, &select);
             let linked = listing.entries.iter().filter(|e| e.link.is_some()).count();
-            (linked > 0).then_some((named, linked, p))
+            (linked > 0).then_some((named, linked, p, select))
         })
-        .max_by_key(|(named, linked, _)| (*named, *linked))
-        .map(|(named, linked, p)| Detection {
+        .max_by_key(|(named, linked, _, _)| (*named, *linked))
+        .map(|(named, linked, p, select)| Detection {
             method: Method::Preset(p.name.clone()),
-            recipe: Recipe::Selectors(Box::new(p.select.clone())),
+            recipe: Recipe::Selectors(Box::new(select)),
             confidence: if named { 0.95 } else { 0.8 },
             reasons: vec![
                 format!("{} markup", p.system),

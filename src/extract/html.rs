@@ -16,7 +16,7 @@ fn sel(css: &str) -> Selector {
 
 static HEADING: LazyLock<Selector> = LazyLock::new(|| sel("h1, h2, h3, h4, h5, h6"));
 static LINK: LazyLock<Selector> = LazyLock::new(|| sel("a[href]"));
-static TIME: LazyLock<Selector> = LazyLock::new(|| sel("time"));
+static TIME: LazyLock<Selector> = LazyLock::new(|| sel("time, [datetime]"));
 static H1: LazyLock<Selector> = LazyLock::new(|| sel("h1"));
 static TITLE: LazyLock<Selector> = LazyLock::new(|| sel("title"));
 static BASE: LazyLock<Selector> = LazyLock::new(|| sel("base[href]"));
@@ -81,11 +81,7 @@ fn entry(item: ElementRef<'_>, n: usize, s: &Selectors) -> RawEntry {
     };
     e.date = match &s.date {
         Some(f) => field_value(item, f, |el| Some(date_of(el))),
-        // No date selector: the item's <time>, else the one date its text holds.
-        None => first(item, &TIME).map(date_of).or_else(|| {
-            let text = text(item);
-            date::the_one_date(&text, &DateRules::default()).map(str::to_string)
-        }),
+        None => default_date(item),
     };
     e.summary = s.summary.as_ref().and_then(|f| {
         let (el, attr) = f.first_attr(item)?;
@@ -127,9 +123,75 @@ fn href_of(el: ElementRef<'_>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// An item's date when no selector names it: its first `<time>`, else its first element whose
+/// class or `itemprop` names a date (`entry-date`, `date-post`, `datePublished`) and whose text
+/// holds one, else the one date the item's text holds (two different ones need a selector to say
+/// which is meant).
+pub fn default_date(item: ElementRef<'_>) -> Option<String> {
+    date_element(item).map(date_of).or_else(|| {
+        let text = text(item);
+        date::the_one_date(&text, &DateRules::default()).map(str::to_string)
+    })
+}
+
+/// The element that says an item's date by its markup: a `<time>` (or a custom element with a
+/// `datetime`, like `<time-ago>`), else one named for a date.
+pub fn date_element(item: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    first(item, &TIME).or_else(|| {
+        item.descendent_elements()
+            .find(|e| named_for_date(e) && date::find(&text(*e), &DateRules::default()).is_some())
+    })
+}
+
+/// Whether a class or `itemprop` word of `el` says it holds a date. Words, not substrings:
+/// `update-notice` is no date.
+fn named_for_date(el: &ElementRef<'_>) -> bool {
+    const WORDS: &[&str] = &[
+        "date",
+        "time",
+        "datetime",
+        "timestamp",
+        "published",
+        "pubdate",
+        "posted",
+        "dateline",
+        "datum",
+        "fecha",
+        "datepublished",
+        "postdate",
+        "entrydate",
+    ];
+    let v = el.value();
+    v.classes()
+        .chain(v.attr("itemprop"))
+        .flat_map(words)
+        .any(|w| WORDS.contains(&w.to_ascii_lowercase().as_str()))
+}
+
+/// The words of a class name: split at `-`, `_` and lower-to-upper case changes.
+fn words(name: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = name.as_bytes();
+    for i in 0..b.len() {
+        let cut = matches!(b[i], b'-' | b'_')
+            || (i > start && b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase());
+        if cut {
+            if i > start {
+                out.push(&name[start..i]);
+            }
+            start = if b[i].is_ascii_uppercase() { i } else { i + 1 };
+        }
+    }
+    if start < name.len() {
+        out.push(&name[start..]);
+    }
+    out
+}
+
 /// The machine-readable date an element carries (`<time datetime>`, microdata's `<meta content>`,
 /// microformats' `<abbr title>`), else its text.
-fn date_of(el: ElementRef<'_>) -> String {
+pub fn date_of(el: ElementRef<'_>) -> String {
     el.attr("datetime")
         .or_else(|| el.attr("content"))
         .or_else(|| {
@@ -160,23 +222,80 @@ fn text(el: ElementRef<'_>) -> String {
 
 /// The text a reader sees in `el`: without the contents of `script`, `style`, `noscript` and
 /// `template` (which HTML parsers keep as raw text: `<img …>` markup inside `noscript` would
-/// otherwise end up in titles).
+/// otherwise end up in titles), and with a space where a block or `<br>` separates two texts, as a
+/// browser shows them ("Title<br>Teaser" is not "TitleTeaser").
 pub fn visible_text(el: ElementRef<'_>) -> String {
+    enum Step<'a> {
+        Node(ego_tree::NodeRef<'a, scraper::Node>),
+        Space,
+    }
     let mut out = String::new();
-    let mut stack = vec![*el];
-    while let Some(node) = stack.pop() {
+    let mut stack = vec![Step::Node(*el)];
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Space => {
+                out.push(' ');
+                continue;
+            }
+            Step::Node(node) => node,
+        };
         match node.value() {
             scraper::Node::Text(t) => out.push_str(t),
             scraper::Node::Element(e)
                 if matches!(e.name(), "script" | "style" | "noscript" | "template") => {}
-            _ => {
+            scraper::Node::Element(e) if e.name() == "br" => out.push(' '),
+            value => {
+                let block = value.as_element().is_some_and(|e| is_block(e.name()));
+                if block {
+                    out.push(' ');
+                    stack.push(Step::Space);
+                }
                 // Children pushed last-first so they come off the stack in page order.
                 let children: Vec<_> = node.children().collect();
-                stack.extend(children.into_iter().rev());
+                stack.extend(children.into_iter().rev().map(Step::Node));
             }
         }
     }
     out
+}
+
+/// Elements a browser lays out as blocks (or table cells), whose text stands apart.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "dd"
+            | "div"
+            | "dl"
+            | "dt"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "table"
+            | "td"
+            | "th"
+            | "tr"
+            | "ul"
+    )
 }
 
 #[cfg(test)]
