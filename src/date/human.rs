@@ -17,14 +17,18 @@ pub(super) enum Token {
     Offset(i32),
 }
 
-pub(super) fn tokenize(s: &str) -> Result<Vec<Token>, DateError> {
-    // CJK dates (2016年4月20日, 2016년 4월 20일) become y-m-d.
-    let lower = s
-        .to_lowercase()
+/// Lowercase, "a.m." as "am", and CJK dates (2016年4月20日, 2016년 4월 20일) as y-m-d: the text
+/// the tokenizer reads (and the form month and weekday names are stored in).
+pub(super) fn prepare(s: &str) -> String {
+    s.to_lowercase()
         .replace("a.m.", "am")
         .replace("p.m.", "pm")
         .replace(['年', '년', '月', '월'], "-")
-        .replace(['日', '일'], " ");
+        .replace(['日', '일'], " ")
+}
+
+pub(super) fn tokenize(s: &str) -> Result<Vec<Token>, DateError> {
+    let lower = prepare(s);
     let chars: Vec<char> = lower.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;

@@ -24,6 +24,7 @@
 //!   that happen twice take the earlier one.
 
 mod human;
+mod locale;
 mod relative;
 mod words;
 

@@ -1,49 +1,15 @@
-//! Word tables for the date reader: month and weekday names, filler words and time-zone
-//! abbreviations. Kept apart from the grammar so adding a language touches only data.
+//! Word tables for the date reader: month and weekday names (from CLDR, see `locale`), filler
+//! words and time-zone abbreviations. Kept apart from the grammar so adding a language touches
+//! only data.
 
-/// Month names and abbreviations (lowercase, accents kept and also folded), 1-based month.
-/// English first, then French, German, Spanish, Italian, Dutch and Portuguese, which cover the
-/// listing pages seen in the corpus. Abbreviations appear both with and without a trailing dot in
-/// pages; the tokenizer drops the dot before looking up.
-#[rustfmt::skip]
-const MONTHS: &[(&str, u32)] = &[
-    ("january", 1), ("jan", 1), ("february", 2), ("feb", 2), ("march", 3), ("mar", 3),
-    ("april", 4), ("apr", 4), ("may", 5), ("june", 6), ("jun", 6), ("july", 7), ("jul", 7),
-    ("august", 8), ("aug", 8), ("september", 9), ("sept", 9), ("sep", 9), ("october", 10),
-    ("oct", 10), ("november", 11), ("nov", 11), ("december", 12), ("dec", 12),
-    // French
-    ("janvier", 1), ("janv", 1), ("février", 2), ("fevrier", 2), ("févr", 2), ("fevr", 2),
-    ("mars", 3), ("avril", 4), ("avr", 4), ("mai", 5), ("juin", 6), ("juillet", 7),
-    ("juil", 7), ("août", 8), ("aout", 8), ("septembre", 9), ("octobre", 10),
-    ("novembre", 11), ("décembre", 12), ("decembre", 12), ("déc", 12),
-    // German
-    ("januar", 1), ("jänner", 1), ("februar", 2), ("märz", 3), ("maerz", 3), ("mär", 3),
-    ("juni", 6), ("juli", 7), ("oktober", 10), ("okt", 10), ("dezember", 12), ("dez", 12),
-    // Spanish
-    ("enero", 1), ("ene", 1), ("febrero", 2), ("marzo", 3), ("abril", 4), ("abr", 4),
-    ("mayo", 5), ("junio", 6), ("julio", 7), ("agosto", 8), ("ago", 8), ("septiembre", 9),
-    ("setiembre", 9), ("octubre", 10), ("noviembre", 11), ("diciembre", 12), ("dic", 12),
-    // Italian
-    ("gennaio", 1), ("gen", 1), ("febbraio", 2), ("aprile", 4), ("maggio", 5), ("mag", 5),
-    ("giugno", 6), ("giu", 6), ("luglio", 7), ("lug", 7), ("settembre", 9), ("set", 9),
-    ("ottobre", 10), ("ott", 10), ("dicembre", 12),
-    // Dutch
-    ("januari", 1), ("februari", 2), ("maart", 3), ("mei", 5), ("augustus", 8),
-    // Portuguese
-    ("janeiro", 1), ("fevereiro", 2), ("março", 3), ("marco", 3), ("maio", 5), ("junho", 6),
-    ("julho", 7), ("setembro", 9), ("outubro", 10), ("out", 10), ("novembro", 11),
-    ("dezembro", 12),
-];
-
-/// Words that carry no date information and are skipped: weekdays, "on", "at", "published"…
+/// Words that carry no date information and are skipped besides weekday names: "on", "at",
+/// "published"…
 #[rustfmt::skip]
 const FILLER: &[&str] = &[
-    "monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu", "thur",
-    "thurs", "friday", "fri", "saturday", "sat", "sunday", "sun", "on", "at", "the", "of",
-    "published", "posted", "updated", "date", "le", "à", "de", "del", "den", "um", "el", "em",
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "montag",
-    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lunes", "martes",
-    "miércoles", "jueves", "viernes", "sábado", "domingo", "h", "uhr",
+    "on", "at", "the", "of", "published", "posted", "updated", "date", "le", "à", "de", "del",
+    "den", "um", "el", "em", "h", "uhr",
+    // "year" after the number: ru/uk "2024 г." / "року", pl "2024 r."
+    "г", "года", "год", "р", "року", "r", "roku",
 ];
 
 /// What a zone word means: a fixed offset (seconds east of UTC) or a named zone whose offset
@@ -88,14 +54,14 @@ pub(crate) fn zone(word: &str) -> Option<ZoneWord> {
     })
 }
 
-/// Month number for a (lowercase, dot-free) word.
+/// Month number for a (lowercase, dot-free) word, in any language the reader knows.
 pub(crate) fn month(word: &str) -> Option<u32> {
-    MONTHS.iter().find(|(w, _)| *w == word).map(|&(_, m)| m)
+    super::locale::month(word)
 }
 
-/// Whether a word is filler that the reader may skip.
+/// Whether a word is filler that the reader may skip (a weekday name is).
 pub(crate) fn is_filler(word: &str) -> bool {
-    FILLER.contains(&word)
+    FILLER.contains(&word) || super::locale::is_weekday(word)
 }
 
 /// English month name for messages.
