@@ -54,13 +54,42 @@ pub fn non_xml_char(s: &str) -> Option<char> {
     None
 }
 
-/// `s` cut to at most `max` characters, ending in "…" when something was cut.
+/// `s` cut to at most `max` characters at a word boundary, ending in "…" when something was cut
+/// (a single word longer than `max` is cut inside).
 pub fn shorten(s: &str, max: usize) -> String {
+    let s = s.trim();
     if s.chars().count() <= max {
         return s.to_string();
     }
-    let cut: String = s.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", cut.trim_end())
+    let room: String = s.chars().take(max.saturating_sub(1)).collect();
+    // Cut at the last space when the next character does not already start a word.
+    let next_starts_word = s[room.len()..].starts_with(char::is_whitespace);
+    let cut = match room.rfind(char::is_whitespace) {
+        _ if next_starts_word => room.as_str(),
+        Some(at) if at > 0 => &room[..at],
+        _ => room.as_str(),
+    };
+    let cut = cut.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c));
+    format!("{cut}…")
+}
+
+/// The first sentence of `s`: up to the first `.`, `!` or `?` followed by a space (or `。！？`), or
+/// all of it.
+pub fn first_sentence(s: &str) -> &str {
+    let s = s.trim();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let end = i + c.len_utf8();
+        let ends = match c {
+            '。' | '！' | '？' => true,
+            '.' | '!' | '?' => chars.peek().is_none_or(|(_, n)| n.is_whitespace()),
+            _ => false,
+        };
+        if ends {
+            return &s[..end];
+        }
+    }
+    s
 }
 
 /// Plain text for titles: entities a CMS left encoded ("Esper&#39;s", "AT&amp;T") decoded once,
@@ -133,7 +162,85 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> Option<String> {
 /// The text of an HTML fragment, for previews and emptiness checks.
 pub fn strip_tags(html: &str) -> String {
     let fragment = scraper::Html::parse_fragment(html);
-    collapse(&fragment.root_element().text().collect::<String>())
+    collapse(&visible_text(fragment.root_element()))
+}
+
+/// The text a reader sees in `el`: without the contents of `script`, `style`, `noscript` and
+/// `template` (which HTML parsers keep as raw text: `<img …>` markup inside `noscript` would
+/// otherwise end up in titles), and with a space where a block or `<br>` separates two texts, as a
+/// browser shows them ("Title<br>Teaser" is not "TitleTeaser").
+pub fn visible_text(el: scraper::ElementRef<'_>) -> String {
+    enum Step<'a> {
+        Node(ego_tree::NodeRef<'a, scraper::Node>),
+        Space,
+    }
+    let mut out = String::new();
+    let mut stack = vec![Step::Node(*el)];
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Space => {
+                out.push(' ');
+                continue;
+            }
+            Step::Node(node) => node,
+        };
+        match node.value() {
+            scraper::Node::Text(t) => out.push_str(t),
+            scraper::Node::Element(e)
+                if matches!(e.name(), "script" | "style" | "noscript" | "template") => {}
+            scraper::Node::Element(e) if e.name() == "br" => out.push(' '),
+            value => {
+                let block = value.as_element().is_some_and(|e| is_block(e.name()));
+                if block {
+                    out.push(' ');
+                    stack.push(Step::Space);
+                }
+                // Children pushed last-first so they come off the stack in page order.
+                let children: Vec<_> = node.children().collect();
+                stack.extend(children.into_iter().rev().map(Step::Node));
+            }
+        }
+    }
+    out
+}
+
+/// Elements a browser lays out as blocks (or table cells), whose text stands apart.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "dd"
+            | "div"
+            | "dl"
+            | "dt"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "table"
+            | "td"
+            | "th"
+            | "tr"
+            | "ul"
+    )
 }
 
 #[cfg(test)]
@@ -151,6 +258,13 @@ mod tests {
         assert_eq!(non_xml_char("«\u{a0}» ok \u{1b}"), Some('\u{1b}'));
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
+        assert_eq!(shorten("the quick brown fox", 12), "the quick…");
+        assert_eq!(shorten("the quick brown fox", 10), "the quick…");
+        assert_eq!(shorten("the quick, brown fox", 13), "the quick…");
+        assert_eq!(first_sentence("Hi there. More text."), "Hi there.");
+        assert_eq!(first_sentence("v1.2 is out! Get it"), "v1.2 is out!");
+        assert_eq!(first_sentence("No end"), "No end");
+        assert_eq!(first_sentence("今日は晴れ。明日は雨"), "今日は晴れ。");
     }
 
     #[test]

@@ -112,6 +112,24 @@ pub fn normalize(listing: &Listing, ctx: &Context<'_>, ids: &mut Ids) -> Normali
     }
 }
 
+/// An entry's title: its own (cut at a word boundary past 300 characters), else the first sentence
+/// of its text up to 100 characters (notes and status updates have no title, and readers need
+/// one), else its address. `None` only for an entry with neither text nor link.
+fn title(raw: &RawEntry, summary: Option<&str>, link: Option<&Url>) -> Option<String> {
+    let own = raw.title.as_deref().map(text::plain).unwrap_or_default();
+    if !own.is_empty() {
+        return Some(text::shorten(&own, 300));
+    }
+    let body = summary.map(text::strip_tags).unwrap_or_default();
+    let sentence = text::shorten(text::first_sentence(&body), 100);
+    if !sentence.is_empty() {
+        return Some(sentence);
+    }
+    let link = link?;
+    let address = format!("{}{}", link.host_str().unwrap_or_default(), link.path());
+    Some(address.trim_end_matches('/').to_string())
+}
+
 fn entry(
     raw: &RawEntry,
     base: Option<&Url>,
@@ -128,20 +146,17 @@ fn entry(
         Some(RawSummary::Html(html)) => text::sanitize_html(html, base),
         None => None,
     };
-    let mut title = raw.title.as_deref().map(text::plain).unwrap_or_default();
-    if title.is_empty() {
-        // Feeds' notes and some listings' items have no title; readers need one.
-        let from = summary.as_deref().map(text::strip_tags).unwrap_or_default();
-        title = text::shorten(&from, 80);
-    }
-    if title.is_empty() {
-        warnings.push(Warning::at(at, "no title found; entry skipped"));
-        return None;
-    }
     let link = raw
         .link
         .as_deref()
         .and_then(|href| resolve_link(href, base, at, warnings));
+    let Some(title) = title(raw, summary.as_deref(), link.as_ref()) else {
+        warnings.push(Warning::at(
+            at,
+            "no title, text or link found; entry skipped",
+        ));
+        return None;
+    };
     let reading = raw
         .date
         .as_deref()

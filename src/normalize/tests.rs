@@ -111,20 +111,23 @@ fn duplicates_fold_into_one_with_all_categories() {
 }
 
 #[test]
-fn missing_title_is_skipped_with_a_warning() {
-    let mut e = raw(1, "  ", Some("https://e.org/a"), None);
+fn an_entry_with_a_link_is_never_dropped_for_lack_of_a_title() {
+    let mut e = raw(1, "  ", Some("https://e.org/notes/42/"), None);
     e.title = Some(" \n ".into());
+    let mut empty = raw(2, "", None, None);
+    empty.title = None;
     let n = run(
         &Listing {
-            entries: vec![e],
+            entries: vec![e, empty],
             ..Listing::default()
         },
         None,
     );
-    assert!(n.entries.is_empty());
+    assert_eq!(n.entries.len(), 1);
+    assert_eq!(n.entries[0].title, "e.org/notes/42");
     assert_eq!(
         n.warnings[0].to_string(),
-        "item 1: no title found; entry skipped"
+        "item 2: no title, text or link found; entry skipped"
     );
 }
 
@@ -144,23 +147,51 @@ fn newest_first_keeps_listing_order_on_ties() {
 }
 
 #[test]
-fn an_entry_without_a_title_borrows_its_summary() {
-    let mut e = raw(1, "", None, None);
-    e.title = None;
-    e.summary = Some(RawSummary::Html(
-        "<p>A note without a title, long enough to be cut somewhere sensible for readers of it.</p>"
-            .into(),
-    ));
+fn an_entry_without_a_title_borrows_its_first_sentence() {
+    let note = |html: &str| {
+        let mut e = raw(1, "", None, None);
+        e.title = None;
+        e.summary = Some(RawSummary::Html(html.into()));
+        e
+    };
+    let long = "<p>A note without a title and without a full stop for a long while, long enough to be cut somewhere sensible for readers</p>";
     let n = run(
         &Listing {
-            entries: vec![e],
+            entries: vec![
+                note("<p>Short note. With a second sentence that is not needed.</p>"),
+                note(long),
+                note("<p>Line one</p><p>line two.</p>"),
+            ],
             ..Listing::default()
         },
         None,
     );
+    let titles: Vec<&str> = n.entries.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(
-        n.entries[0].title,
-        "A note without a title, long enough to be cut somewhere sensible for readers of…"
+        titles,
+        [
+            "Short note.",
+            "A note without a title and without a full stop for a long while, long enough to be cut somewhere…",
+            "Line one line two.",
+        ]
+    );
+    assert!(titles[1].chars().count() <= 100);
+}
+
+#[test]
+fn titles_over_300_characters_are_cut_at_a_word() {
+    let long = "word ".repeat(100);
+    let n = run(
+        &Listing {
+            entries: vec![raw(1, &long, None, None)],
+            ..Listing::default()
+        },
+        None,
+    );
+    let title = &n.entries[0].title;
+    assert!(
+        title.chars().count() <= 300 && title.ends_with("word…"),
+        "{title}"
     );
 }
 
