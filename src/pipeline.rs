@@ -17,7 +17,7 @@ use crate::extract::feed::FeedError;
 use crate::extract::{self, ExtractError, Listing};
 use crate::model::{Entry, Feed, Warning};
 use crate::normalize::{self, Context, Ids, Normalized, term};
-use crate::source::{Format, Loaded, Source, charset};
+use crate::source::{Format, Loaded, PresetChoice, Selectors, Source, charset};
 
 /// Why a page or feed gave no feed.
 #[derive(Debug, thiserror::Error)]
@@ -83,10 +83,11 @@ pub fn read_page(
         .format
         .unwrap_or_else(|| Format::guess(&decoded.text));
     let page_url = source.page_url.as_ref().or(loaded.url.as_ref());
-    let (listing, detection) = match (format, &source.select) {
-        (Format::Text, _) => (extract::text::extract(&decoded.text, &source.rules), None),
-        (Format::Html, Some(select)) => (extract::html::extract(&decoded.text, select), None),
-        (Format::Html, None) => {
+    let (listing, detection) = match (format, &source.select, &source.preset) {
+        (Format::Text, _, _) => (extract::text::extract(&decoded.text, &source.rules), None),
+        (Format::Html, Some(select), _) => (extract::html::extract(&decoded.text, select), None),
+        (Format::Html, None, Some(preset)) => (preset_listing(&decoded.text, preset)?, None),
+        (Format::Html, None, None) => {
             let (listing, found) = detected_listing(&decoded.text, page_url, at.detected)?;
             (listing, Some(found))
         }
@@ -126,6 +127,21 @@ pub fn read_page(
         normalized,
         detection,
     })
+}
+
+/// The items of an HTML page read with a named preset: its selectors for this page, with the
+/// source's own keys over them.
+fn preset_listing(html: &str, choice: &PresetChoice) -> Result<Listing, PipelineError> {
+    let doc = Html::parse_document(html);
+    let preset = detect::presets::named(&choice.name)
+        .ok_or_else(|| ExtractError::UnknownPreset(choice.name.clone()))?;
+    let select = match (preset.resolve(&doc), &choice.over.item) {
+        (Some(found), _) => choice.over.over(found),
+        // The source names its own item: the preset's fields are kept where they apply.
+        (None, Some(item)) => choice.over.over(Selectors::with_item(item.clone())),
+        (None, None) => return Err(ExtractError::PresetFindsNothing(choice.name.clone()).into()),
+    };
+    Ok(extract::html::extract_doc(&doc, &select))
 }
 
 /// The items of an HTML page without selectors: with the detection of earlier runs while it finds
@@ -236,11 +252,18 @@ pub fn collect(pages: &[Read]) -> (Vec<Entry>, usize) {
 /// Why a read with no usable entry is empty, in the user's terms.
 pub fn empty_reason(source: &Source, read: &Read) -> String {
     let found = read.listing.entries.len();
+    let item = match (&source.select, &read.detection) {
+        (Some(s), _) => Some(s.item.as_str().to_string()),
+        (None, Some(d)) => d.selectors().map(|s| s.item.as_str().to_string()),
+        (None, None) => None,
+    };
     match (read.format, found) {
         (Format::Html, 0) => format!(
-            "no entries found: the item selector {:?} matched nothing; the page may have changed \
-             (try `tagfeed preview` on it)",
-            source.select.as_ref().map_or("", |s| s.item.as_str())
+            "no entries found: {} matched nothing; the page may have changed (try `tagfeed \
+             preview` on it)",
+            item.map_or("the item selector".to_string(), |i| format!(
+                "the item selector {i:?}"
+            ))
         ),
         (Format::Text, 0) => "no entries found: no line of the listing reads as a date".into(),
         (_, n) => format!("{n} entries found, but none usable (see the warnings above)"),

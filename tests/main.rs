@@ -2,6 +2,7 @@
 
 mod cli;
 mod corpus;
+mod detection;
 mod external;
 mod feeds;
 mod http;

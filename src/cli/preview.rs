@@ -5,11 +5,12 @@ use std::time::SystemTime;
 use anyhow::Context as _;
 use clap::Args;
 use serde_json::json;
+use tagfeed::detect::presets;
 use tagfeed::fetch::{FetchSettings, Fetcher, Response};
 use tagfeed::model::Entry;
 use tagfeed::normalize::Ids;
 use tagfeed::pipeline::{self, Meta, PageContext};
-use tagfeed::source::{Field, Format, Input, Loaded, Selectors, Source};
+use tagfeed::source::{Field, Format, Input, Loaded, Partial, PresetChoice, Selectors, Source};
 use url::Url;
 
 use super::{Exit, Global, UsageError, load_config, print_json, print_warnings, runtime};
@@ -25,6 +26,9 @@ pub struct PreviewArgs {
     /// How the listing is written; guessed from the content when left out
     #[arg(long, value_parser = ["text", "html"])]
     pub format: Option<String>,
+    /// Read with a preset (wordpress, drupal-views, hugo…; `tagfeed suggest` names the one that fits)
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
     /// CSS selector matching one entry (HTML)
     #[arg(long, value_name = "CSS")]
     pub item: Option<String>,
@@ -167,40 +171,45 @@ fn apply_flags(s: &mut Source, a: &PreviewArgs) -> Result<(), String> {
             .map(|v| Field::parse(v).map_err(|e| format!("--{flag}: {e}")))
             .transpose()
     };
-    if let Some(item) = field("item", &a.item)? {
-        s.select = Some(Selectors::with_item(item));
-    }
-    let wants_fields = [
-        &a.title,
-        &a.link,
-        &a.date,
-        &a.summary,
-        &a.categories,
-        &a.next_page,
-    ]
-    .iter()
-    .any(|f| f.is_some());
-    match s.select.as_mut() {
-        Some(sel) => {
-            let set = |slot: &mut Option<Field>, f: Option<Field>| {
-                if f.is_some() {
-                    *slot = f;
-                }
-            };
-            set(&mut sel.title, field("title", &a.title)?);
-            set(&mut sel.link, field("link", &a.link)?);
-            set(&mut sel.date, field("date", &a.date)?);
-            set(&mut sel.summary, field("summary", &a.summary)?);
-            set(&mut sel.categories, field("categories", &a.categories)?);
-            set(&mut sel.next_page, field("next-page", &a.next_page)?);
+    if let Some(name) = &a.preset {
+        if presets::named(name).is_none() {
+            return Err(format!(
+                "--preset: unknown preset {name:?}; known presets: {}",
+                presets::names()
+            ));
         }
-        None if wants_fields => {
+        s.select = None;
+        s.preset = Some(PresetChoice {
+            name: name.clone(),
+            over: Partial::default(),
+        });
+    }
+    let flags = Partial {
+        item: field("item", &a.item)?,
+        title: field("title", &a.title)?,
+        link: field("link", &a.link)?,
+        date: field("date", &a.date)?,
+        summary: field("summary", &a.summary)?,
+        categories: field("categories", &a.categories)?,
+        next_page: field("next-page", &a.next_page)?,
+    };
+    if flags == Partial::default() {
+        return Ok(());
+    }
+    if let Some(preset) = s.preset.as_mut() {
+        preset.over = flags.over_partial(&preset.over);
+        return Ok(());
+    }
+    let base = match (s.select.take(), flags.item.clone()) {
+        (_, Some(item)) => Selectors::with_item(item),
+        (Some(sel), None) => sel,
+        (None, None) => {
             return Err(
                 "field selectors need --item CSS (the element that holds one entry)".into(),
             );
         }
-        None => {}
-    }
+    };
+    s.select = Some(flags.over(base));
     Ok(())
 }
 

@@ -124,6 +124,7 @@ pub(crate) struct RawSource {
     pub day_first: Option<bool>,
     pub categories: Option<Vec<S<String>>>,
     pub max_items: Option<S<i64>>,
+    pub preset: Option<S<String>>,
     pub select: Option<S<RawSelect>>,
 }
 

@@ -75,6 +75,30 @@ fn unknown_key_names_line_column_and_key() {
 }
 
 #[test]
+fn presets_are_named_and_written_over() {
+    // No selectors at all: an HTML page's items are detected.
+    let c = parse(&with_source("format = \"html\"\n")).unwrap();
+    assert!(c.sources[0].select.is_none() && c.sources[0].preset.is_none());
+    let c = parse(&with_source(
+        "preset = \"wordpress\"\n[source.select]\ndate = \"span.when\"\n",
+    ))
+    .unwrap();
+    let s = &c.sources[0];
+    assert_eq!(s.format, Some(Format::Html), "a preset implies html");
+    assert!(s.select.is_none());
+    let p = s.preset.as_ref().unwrap();
+    assert_eq!(p.name, "wordpress");
+    assert_eq!(p.over.date.as_ref().map(|f| f.as_str()), Some("span.when"));
+    assert!(p.over.item.is_none(), "item comes from the preset");
+    let e = err(&with_source("preset = \"wordpres\"\n"));
+    assert!(
+        e.contains("source[0].preset: unknown preset \"wordpres\""),
+        "{e}"
+    );
+    assert!(e.contains("known presets: defense-gov,"), "{e}");
+}
+
+#[test]
 fn select_errors() {
     let e = err(&with_source("[source.select]\ntitle = \"h2\"\n"));
     assert!(e.contains("source[0].select: missing key item"), "{e}");
@@ -83,8 +107,8 @@ fn select_errors() {
         e.contains(":8:8: source[0].select.item: invalid CSS selector \"div[\""),
         "{e}"
     );
-    let e = err(&with_source("format = \"html\"\n"));
-    assert!(e.contains("needs a [source.select] table"), "{e}");
+    let e = err(&with_source("format = \"text\"\npreset = \"wordpress\"\n"));
+    assert!(e.contains("are for HTML listings"), "{e}");
     let e = err(&with_source("format = \"rss\"\n"));
     assert!(
         e.contains("source[0].format: unknown format \"rss\""),

@@ -20,7 +20,8 @@ use crate::filter::Filter;
 use crate::model::{OutputFormat, web_url as parse_web_url};
 use crate::schedule::Schedule;
 use crate::source::{
-    DEFAULT_BACKFILL_PAGES, Field, Format, Input, Pagination, Retention, Selectors, Source,
+    DEFAULT_BACKFILL_PAGES, Field, Format, Input, Pagination, Partial, PresetChoice, Retention,
+    Selectors, Source,
 };
 
 pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
@@ -462,14 +463,13 @@ fn timezone(text: &str, tz: Option<&S<String>>) -> Result<Tz, ConfigError> {
     })
 }
 
-/// The listing's format: as given, HTML when there are selectors, else guessed later. HTML needs
-/// selectors and text takes none.
+/// The listing's format: as given, HTML when there are selectors or a preset, else guessed later
+/// (an HTML page without selectors has its items detected). Text takes no selectors.
 fn listing_format(
     text: &str,
     format: Option<S<String>>,
-    select: Option<&Selectors>,
+    selects: bool,
     table: Range<usize>,
-    key: &str,
 ) -> Result<Option<Format>, ConfigError> {
     let format = format
         .map(|f| {
@@ -478,23 +478,52 @@ fn listing_format(
                 .map_err(|e| ConfigError::at(text, f.span(), e.to_string()))
         })
         .transpose()?;
-    match (format, select) {
-        (Some(Format::Html), None) => Err(ConfigError::at(
+    match (format, selects) {
+        (Some(Format::Text), true) => Err(ConfigError::at(
             text,
             table,
-            "format = \"html\" needs a [source.select] table",
+            "[source.select] and preset are for HTML listings, but format = \"text\"",
         )
-        .key(format!("{key}.select"))
-        .help("add [source.select] with at least item = \"CSS\"")),
-        (Some(Format::Text), Some(_)) => Err(ConfigError::at(
-            text,
-            table,
-            "[source.select] is for HTML listings, but format = \"text\"",
-        )
-        .help("remove the select table or set format = \"html\"")),
-        (None, Some(_)) => Ok(Some(Format::Html)),
+        .help("remove them or set format = \"html\"")),
+        (None, true) => Ok(Some(Format::Html)),
         (f, _) => Ok(f),
     }
+}
+
+/// The source's selectors: a complete `[source.select]`, or a preset with the keys written over it.
+fn choice(
+    text: &str,
+    preset: Option<S<String>>,
+    select: Option<S<RawSelect>>,
+) -> Result<(Option<Selectors>, Option<PresetChoice>), ConfigError> {
+    let span = select.as_ref().map(|s| s.span());
+    let partial = select.map(|sel| selectors(text, sel)).transpose()?;
+    let Some(preset) = preset else {
+        return match (partial, span) {
+            (Some(p), Some(span)) => match p.complete() {
+                Some(s) => Ok((Some(s), None)),
+                None => Err(ConfigError::at(text, span, "missing key item").help(
+                    "item is the CSS selector that matches one entry, e.g. item = \"article\" \
+                     (or name a preset: preset = \"wordpress\")",
+                )),
+            },
+            _ => Ok((None, None)),
+        };
+    };
+    let name = preset.get_ref().trim();
+    if crate::detect::presets::named(name).is_none() {
+        return Err(
+            ConfigError::at(text, preset.span(), format!("unknown preset {name:?}")).help(format!(
+                "known presets: {}",
+                crate::detect::presets::names()
+            )),
+        );
+    }
+    let choice = PresetChoice {
+        name: name.to_string(),
+        over: partial.unwrap_or_default(),
+    };
+    Ok((None, Some(choice)))
 }
 
 fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigError> {
@@ -508,8 +537,9 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
         timezone: timezone(text, s.timezone.as_ref())?,
         day_first: s.day_first.unwrap_or(false),
     };
-    let select = s.select.map(|sel| selectors(text, sel)).transpose()?;
-    let format = listing_format(text, s.format, select.as_ref(), table_span, &key)?;
+    let (select, preset) = choice(text, s.preset, s.select)?;
+    let selects = select.is_some() || preset.is_some();
+    let format = listing_format(text, s.format, selects, table_span)?;
     let max_pages = positive(text, s.max_pages)?.unwrap_or(1);
     let defaults = Source::new(name, input);
     let source = Source {
@@ -525,6 +555,7 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
             .map(|c| c.into_iter().map(S::into_inner).collect()),
         max_items: positive(text, s.max_items)?,
         select,
+        preset,
         fetch: Overrides {
             user_agent: user_agent(text, s.user_agent)?,
             timeout: seconds(text, s.timeout)?,
@@ -547,8 +578,7 @@ fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigE
     Ok((source, name_span))
 }
 
-fn selectors(text: &str, sel: S<RawSelect>) -> Result<Selectors, ConfigError> {
-    let span = sel.span();
+fn selectors(text: &str, sel: S<RawSelect>) -> Result<Partial, ConfigError> {
     let sel = sel.into_inner();
     let field = |f: Option<S<String>>| -> Result<Option<Field>, ConfigError> {
         f.map(|f| {
@@ -556,12 +586,8 @@ fn selectors(text: &str, sel: S<RawSelect>) -> Result<Selectors, ConfigError> {
         })
         .transpose()
     };
-    let item = field(sel.item)?.ok_or_else(|| {
-        ConfigError::at(text, span, "missing key item")
-            .help("item is the CSS selector that matches one entry, e.g. item = \"article\"")
-    })?;
-    Ok(Selectors {
-        item,
+    Ok(Partial {
+        item: field(sel.item)?,
         title: field(sel.title)?,
         link: field(sel.link)?,
         date: field(sel.date)?,

@@ -62,7 +62,8 @@ fn has_link(el: ElementRef<'_>) -> bool {
         || LINK.as_ref().is_some_and(|s| el.select(s).next().is_some())
 }
 
-/// The candidate groups of a page, with at least `min` records of which most hold a link.
+/// The candidate groups of a page: at least `min` records, each holding a link, that are most of
+/// their siblings of the same markup.
 pub(crate) fn groups<'a>(root: ElementRef<'a>, min: usize) -> Vec<Group<'a>> {
     let mut found: Vec<Group<'a>> = Vec::new();
     for parent in std::iter::once(root).chain(root.descendent_elements()) {
@@ -85,9 +86,12 @@ pub(crate) fn groups<'a>(root: ElementRef<'a>, min: usize) -> Vec<Group<'a>> {
         }
     }
     let mut groups = join_sibling_parents(found);
-    groups.retain(|g| {
-        g.records.len() >= min
-            && 2 * g.records.iter().filter(|r| has_link(**r)).count() > g.records.len()
+    // Most records must hold a link; those that hold none (a section header dressed as a post)
+    // are no items.
+    groups.retain_mut(|g| {
+        let total = g.records.len();
+        g.records.retain(|r| has_link(*r));
+        g.records.len() >= min && 2 * g.records.len() > total
     });
     groups
 }

@@ -26,6 +26,9 @@ pub(crate) fn step(el: ElementRef<'_>) -> String {
     s
 }
 
+static LINK: std::sync::LazyLock<Option<Selector>> =
+    std::sync::LazyLock::new(|| compile("a[href]"));
+
 fn compile(css: &str) -> Option<Selector> {
     Selector::parse(css).ok()
 }
@@ -47,9 +50,17 @@ pub(crate) fn item_selector(root: ElementRef<'_>, group: &Group<'_>) -> Option<S
         .filter_map(ElementRef::wrap)
         .take(4)
         .collect();
+    // Look-alikes without a link (a section header styled as a post) are left out by `:has`.
+    let linked = group.tag != "a"
+        && group
+            .records
+            .iter()
+            .all(|r| LINK.as_ref().is_some_and(|l| r.select(l).next().is_some()));
     for depth in 0..=ancestors.len() {
-        let css = chain.join(" > ");
-        if let Some(sel) = compile(&css) {
+        let plain = chain.join(" > ");
+        let with_link = format!("{plain}:has(a[href])");
+        for css in std::iter::once(plain).chain(linked.then_some(with_link)) {
+            let Some(sel) = compile(&css) else { continue };
             let got: Vec<NodeId> = root.select(&sel).map(|e| e.id()).collect();
             let hits = got.iter().filter(|id| wanted.contains(id)).count() as f64;
             let f1 = 2.0 * hits / (got.len() + wanted.len()).max(1) as f64;

@@ -171,6 +171,15 @@ pub fn all() -> &'static [Preset] {
     &PRESETS
 }
 
+/// The presets' names, for messages: "defense-gov, dnn-articlecs, wordpress, …".
+pub fn names() -> String {
+    all()
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The preset called `name`.
 pub fn named(name: &str) -> Option<&'static Preset> {
     all().iter().find(|p| p.name == name)

@@ -118,4 +118,13 @@ pub enum ExtractError {
          suggest` and `tagfeed preview --item CSS`)"
     )]
     NothingFound,
+    /// A source names a preset that does not exist (the config check rules this out).
+    #[error("unknown preset {0:?}")]
+    UnknownPreset(String),
+    /// A source's preset matches no item on the page.
+    #[error(
+        "preset {0:?} finds no items on the page: the site may use another theme; remove `preset` \
+         to have items detected, or write `item` in [source.select] (see `tagfeed suggest`)"
+    )]
+    PresetFindsNothing(String),
 }

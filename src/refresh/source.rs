@@ -76,7 +76,8 @@ pub(super) fn prepare(store: &Store, source: &Source, backfill: bool) -> Result<
     })
 }
 
-/// The next page's URL: the `next_page` link when the source has that selector, else the
+/// The next page's URL: the page's next link (found by the `next_page` selector, a preset's or
+/// detection's), else — unless the source's own `next_page` selector found none — the
 /// `page_param` query parameter set to `next` on the current URL.
 pub fn next_page_url(
     source: &Source,
@@ -84,14 +85,16 @@ pub fn next_page_url(
     current: &Url,
     next: usize,
 ) -> Option<Url> {
+    if let Some(href) = listing.next_page.as_deref() {
+        let base = normalize::base_url(listing, Some(current))?;
+        return web_url(href, Some(&base)).ok();
+    }
     if source
         .select
         .as_ref()
         .is_some_and(|s| s.next_page.is_some())
     {
-        let href = listing.next_page.as_deref()?;
-        let base = normalize::base_url(listing, Some(current))?;
-        return web_url(href, Some(&base)).ok();
+        return None;
     }
     let param = source.pagination.page_param.as_deref()?;
     let mut url = current.clone();

@@ -18,7 +18,7 @@ use crate::fetch::{Overrides, Page};
 use crate::filter::Filter;
 use crate::model::{LinkError, web_url};
 use crate::schedule::Schedule;
-pub use select::{Field, SelectorError, Selectors};
+pub use select::{Field, Partial, SelectorError, Selectors};
 
 /// Default `backfill_pages` (at least `max_pages`).
 pub const DEFAULT_BACKFILL_PAGES: usize = 10;
@@ -75,6 +75,15 @@ impl std::fmt::Display for Input {
             Input::Url(u) => write!(f, "{u}"),
         }
     }
+}
+
+/// A preset a source names, and the fields it sets itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresetChoice {
+    /// The preset's name (checked against the compiled-in presets when the config loads).
+    pub name: String,
+    /// `[source.select]` keys given beside it.
+    pub over: Partial,
 }
 
 /// How a listing is written.
@@ -176,8 +185,11 @@ pub struct Source {
     pub categories: Option<Vec<String>>,
     /// Overrides `[output] max_items`.
     pub max_items: Option<usize>,
-    /// The selectors of an HTML listing.
+    /// The selectors of an HTML listing. With neither these nor a preset, items are detected.
     pub select: Option<Selectors>,
+    /// A named preset (`preset = "wordpress"`), resolved on each page, with the selectors the
+    /// source writes over it.
+    pub preset: Option<PresetChoice>,
     /// Its own user agent, timeout and robots.txt choice.
     pub fetch: Overrides,
     /// How to walk older pages.
@@ -207,6 +219,7 @@ impl Source {
             categories: None,
             max_items: None,
             select: None,
+            preset: None,
             fetch: Overrides::default(),
             pagination: Pagination {
                 page_param: None,

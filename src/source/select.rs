@@ -151,6 +151,69 @@ pub struct Selectors {
     pub next_page: Option<Field>,
 }
 
+/// A `[source.select]` table written over a preset: every key optional, each one given replacing
+/// what the preset found on the page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Partial {
+    /// Replaces the preset's item selector.
+    pub item: Option<Field>,
+    /// Replaces the preset's title selector.
+    pub title: Option<Field>,
+    /// Replaces the preset's link selector.
+    pub link: Option<Field>,
+    /// Replaces the preset's date selector.
+    pub date: Option<Field>,
+    /// Replaces the preset's summary selector.
+    pub summary: Option<Field>,
+    /// Adds a categories selector.
+    pub categories: Option<Field>,
+    /// Adds a next-page selector.
+    pub next_page: Option<Field>,
+}
+
+impl Partial {
+    /// `base` with every field this table gives replaced.
+    pub fn over(&self, base: Selectors) -> Selectors {
+        let pick = |mine: &Option<Field>, theirs: Option<Field>| mine.clone().or(theirs);
+        Selectors {
+            item: self.item.clone().unwrap_or(base.item),
+            title: pick(&self.title, base.title),
+            link: pick(&self.link, base.link),
+            date: pick(&self.date, base.date),
+            summary: pick(&self.summary, base.summary),
+            categories: pick(&self.categories, base.categories),
+            next_page: pick(&self.next_page, base.next_page),
+        }
+    }
+
+    /// `base` with every field this table gives replaced.
+    pub fn over_partial(&self, base: &Partial) -> Partial {
+        let pick = |mine: &Option<Field>, theirs: &Option<Field>| mine.clone().or(theirs.clone());
+        Partial {
+            item: pick(&self.item, &base.item),
+            title: pick(&self.title, &base.title),
+            link: pick(&self.link, &base.link),
+            date: pick(&self.date, &base.date),
+            summary: pick(&self.summary, &base.summary),
+            categories: pick(&self.categories, &base.categories),
+            next_page: pick(&self.next_page, &base.next_page),
+        }
+    }
+
+    /// Complete selectors, when the table names an item.
+    pub fn complete(self) -> Option<Selectors> {
+        Some(Selectors {
+            item: self.item?,
+            title: self.title,
+            link: self.link,
+            date: self.date,
+            summary: self.summary,
+            categories: self.categories,
+            next_page: self.next_page,
+        })
+    }
+}
+
 /// The keys of `[source.select]`, in the order configs write them.
 pub const KEYS: [&str; 7] = [
     "item",

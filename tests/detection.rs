@@ -1,0 +1,204 @@
+//! Sources without selectors: real pages from the accuracy set (benches/accuracy/pages) and the
+//! preset fixtures (tests/fixtures/presets) read as `tagfeed` reads them, and compared item by item
+//! with labels written by hand. The fast subset of `cargo bench --bench accuracy`: a change that
+//! loses an item, a title or a day on any of these pages fails here.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tagfeed::detect::{Method, presets};
+use tagfeed::normalize::{Ids, id};
+use tagfeed::pipeline::{self, PageContext, Read};
+use tagfeed::source::{Input, Loaded, Source};
+use tagfeed::text::plain;
+use url::Url;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The page's bytes and its labels: `benches/accuracy/pages/NAME.html.gz` with
+/// `NAME.expected.json`, or `tests/fixtures/presets/NAME.expected.json` with the page it names
+/// (`"html"`, default `NAME.html` beside it).
+fn page(name: &str) -> (Vec<u8>, Value) {
+    let bench = root().join("benches/accuracy/pages");
+    let (html, labels) = if bench.join(format!("{name}.html.gz")).exists() {
+        let gz = std::fs::read(bench.join(format!("{name}.html.gz"))).unwrap();
+        let mut html = Vec::new();
+        flate2::read::GzDecoder::new(gz.as_slice())
+            .read_to_end(&mut html)
+            .unwrap();
+        (html, bench.join(format!("{name}.expected.json")))
+    } else {
+        let dir = root().join("tests/fixtures/presets");
+        let labels: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{name}.expected.json"))).unwrap(),
+        )
+        .unwrap();
+        let file = labels["html"]
+            .as_str()
+            .map_or_else(|| format!("{name}.html"), str::to_string);
+        return (std::fs::read(dir.join(file)).unwrap(), labels);
+    };
+    let labels = serde_json::from_slice(&std::fs::read(labels).unwrap()).unwrap();
+    (html, labels)
+}
+
+/// Reads a page the way a source with no `[source.select]` is read.
+fn read(html: Vec<u8>, page_url: &str) -> Result<Read, String> {
+    let mut source = Source::new("page", Input::Path(PathBuf::from("page.html")));
+    source.page_url = Some(Url::parse(page_url).unwrap());
+    let loaded = Loaded {
+        bytes: html,
+        charset: None,
+        modified: None,
+        url: None,
+    };
+    let now: DateTime<Utc> = "2026-11-28T12:00:00Z".parse().unwrap();
+    pipeline::read_page(&source, &loaded, &mut Ids::default(), PageContext::at(now))
+        .map_err(|e| e.to_string())
+}
+
+fn canonical(link: &str) -> String {
+    id::canonical(&Url::parse(link).unwrap()).to_string()
+}
+
+/// Reads `name` and checks it found exactly the labelled items (same links, in page order), each
+/// with its title and day, by `method`.
+fn check(name: &str, method: &str) {
+    let (html, labels) = page(name);
+    let read = read(html, labels["page_url"].as_str().unwrap()).unwrap();
+    let found = read.detection.as_ref().map(|d| d.method.to_string());
+    assert_eq!(found.as_deref(), Some(method), "{name}: method");
+    let items = labels["items"].as_array().unwrap();
+    let got: Vec<String> = read
+        .normalized
+        .entries
+        .iter()
+        .map(|e| {
+            e.link
+                .as_ref()
+                .map_or(String::new(), |l| canonical(l.as_str()))
+        })
+        .collect();
+    let want: Vec<String> = items
+        .iter()
+        .map(|i| canonical(i["link"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, want, "{name}: item links");
+    for (e, item) in read.normalized.entries.iter().zip(items) {
+        let at = format!("{name}: {}", e.title);
+        assert_eq!(
+            plain(&e.title),
+            plain(item["title"].as_str().unwrap()),
+            "{at}"
+        );
+        let day = e.published.map(|d| d.date_naive().to_string());
+        if let Some(want) = item["day"].as_str() {
+            assert_eq!(day.as_deref(), Some(want), "{at}: day");
+        }
+    }
+}
+
+#[test]
+fn structured_data_is_read() {
+    check("hfeed-adactio-links", "microformats (h-entry)");
+    check(
+        "autopager-14-wp-category-binarymarket-ru",
+        "schema.org microdata",
+    );
+    check("jekyll-bruce30262-page2", "schema.org microdata");
+}
+
+#[test]
+fn generic_detection_finds_the_articles() {
+    check("feedless-07-craigslist", "generic detection");
+    check("autopager-130-news-eordaialive-gr", "generic detection");
+    check("autopager-185-cms-news-list-jslcae-cn", "generic detection");
+    check("feedless-14-linkace-org", "generic detection");
+    check("feedless-02-spotify-com", "generic detection");
+    check("autopager-86-wp-category-lazialita-it", "generic detection");
+}
+
+/// Every compiled-in preset has a page it is recognised on and reads exactly.
+#[test]
+fn every_preset_reads_its_fixture() {
+    let fixtures = [
+        ("defense-gov", "defense-gov"),
+        ("dnn-articlecs", "dnn-afmil-2016-newsfeed-fragment"),
+        ("wordpress", "wp-whizzy-category-raspberrypi"),
+        ("drupal-views", "drupal-views"),
+        ("drupal-views-table", "drupal-aegir-tagged-aegir"),
+        ("ghost", "ghost-leons-tag-getting-started"),
+        ("hugo", "feedless-04-arzg-github-io-lang"),
+        ("jekyll", "feedless-06-jon-bo-posts"),
+        ("blogger", "autopager-170-blogger-search-masterhorologer"),
+        ("joomla", "joomla"),
+        ("discourse", "discourse"),
+    ];
+    for p in presets::all() {
+        assert!(
+            fixtures.iter().any(|(name, _)| *name == p.name),
+            "preset {} has no fixture here",
+            p.name
+        );
+    }
+    for (preset, page) in fixtures {
+        let method = Method::Preset(preset.to_string()).to_string();
+        check(page, &method);
+    }
+}
+
+#[test]
+fn pages_that_are_no_listing_are_refused() {
+    let (html, labels) = page("hugo-unict-smsnippets-timeline-page1-alias");
+    let e = read(html, labels["page_url"].as_str().unwrap()).unwrap_err();
+    assert!(e.contains("no list of items found"), "{e}");
+}
+
+/// `preset = "…"` in a config reads the page with the preset, and `[source.select]` keys beside it
+/// replace the preset's.
+#[test]
+fn a_source_names_a_preset_and_overrides_a_field() {
+    let dir = root().join("tests/fixtures/presets");
+    let text = format!(
+        "[output]\ndir = \"out\"\nbase_url = \"https://feeds.example.org/\"\n\n[[source]]\nname = \"club\"\npath = {:?}\n\
+         page_url = \"https://club.example.org/index.php/announcements\"\npreset = \"joomla\"\n\
+         [source.select]\ntitle = \"td.list-hits\"\n",
+        dir.join("joomla.html")
+    );
+    let config = tagfeed::config::parse(&text).unwrap();
+    let read = crate::support::read_source(&config, "club");
+    assert!(read.detection.is_none(), "a named preset is no detection");
+    let got: Vec<(&str, Option<String>)> = read
+        .normalized
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.title.as_str(),
+                e.published.map(|d| d.date_naive().to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Hits: 312", Some("2023-11-14".to_string())),
+            ("Hits: 127", Some("2023-10-02".to_string())),
+            ("Hits: 88", Some("2023-03-21".to_string())),
+        ]
+    );
+    // A preset that matches nothing on the page says so and what to do.
+    let other = text.replace("preset = \"joomla\"", "preset = \"discourse\"");
+    let config = tagfeed::config::parse(&other.replace("title = \"td.list-hits\"\n", "")).unwrap();
+    let s = config.source("club").unwrap();
+    let loaded = tagfeed::source::read_file(&dir.join("joomla.html")).unwrap();
+    let now: DateTime<Utc> = "2026-11-28T12:00:00Z".parse().unwrap();
+    let e = pipeline::read_page(s, &loaded, &mut Ids::default(), PageContext::at(now))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("preset \"discourse\" finds no items"), "{e}");
+}
