@@ -202,3 +202,90 @@ fn a_source_names_a_preset_and_overrides_a_field() {
         .to_string();
     assert!(e.contains("preset \"discourse\" finds no items"), "{e}");
 }
+
+/// `tagfeed suggest` prints a block that, appended to a config, reads the page exactly; `--json`
+/// and `--all` say the same for scripts and for choosing.
+#[test]
+fn suggest_prints_a_block_that_reads_the_page() {
+    use crate::support::{tagfeed, texts};
+    let dir = tempfile::tempdir().unwrap();
+    let (html, labels) = page("autopager-130-news-eordaialive-gr");
+    let saved = dir.path().join("eordaialive.html");
+    std::fs::write(&saved, html).unwrap();
+    let page_url = labels["page_url"].as_str().unwrap();
+    let out = tagfeed()
+        .arg("suggest")
+        .arg(&saved)
+        .args(["--page-url", page_url])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("found by generic detection"), "{stdout}");
+    assert!(stdout.contains("# First 5 entries:"), "{stdout}");
+    let config =
+        format!("[output]\ndir = \"out\"\nbase_url = \"https://feeds.example.org/\"\n\n{stdout}");
+    let config = tagfeed::config::parse(&config).unwrap();
+    assert_eq!(config.sources.len(), 1);
+    assert_eq!(config.sources[0].name, "eordaialive");
+    assert!(config.sources[0].select.is_some(), "{stdout}");
+    let read = crate::support::read_source(&config, "eordaialive");
+    let links: Vec<String> = read
+        .normalized
+        .entries
+        .iter()
+        .map(|e| canonical(e.link.as_ref().unwrap().as_str()))
+        .collect();
+    let want: Vec<String> = labels["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| canonical(i["link"].as_str().unwrap()))
+        .collect();
+    assert_eq!(links, want);
+
+    let out = tagfeed()
+        .arg("suggest")
+        .arg(&saved)
+        .args(["--page-url", page_url, "--all", "--json"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let candidates = v["candidates"].as_array().unwrap();
+    assert!((2..=3).contains(&candidates.len()), "{stdout}");
+    assert_eq!(candidates[0]["entries"].as_array().unwrap().len(), 5);
+    assert!(candidates[0]["select"]["item"].is_string());
+    // --all keeps the output a config fragment: the runners-up are commented out.
+    let out = tagfeed()
+        .arg("suggest")
+        .arg(&saved)
+        .args(["--page-url", page_url, "--all"])
+        .output()
+        .unwrap();
+    let text = texts(&out).0;
+    assert!(text.contains("candidate 2 of"), "{text}");
+    let config =
+        format!("[output]\ndir = \"out\"\nbase_url = \"https://feeds.example.org/\"\n\n{text}");
+    assert_eq!(tagfeed::config::parse(&config).unwrap().sources.len(), 1);
+
+    // A preset's block names the preset and its zone; a page that is no listing fails.
+    let out = tagfeed()
+        .arg("suggest")
+        .arg(root().join("tests/fixtures/listings/partnerships.html"))
+        .output()
+        .unwrap();
+    let text = texts(&out).0;
+    assert!(text.contains("preset = \"defense-gov\""), "{text}");
+    assert!(text.contains("timezone = \"America/New_York\""), "{text}");
+    let empty = dir.path().join("empty.html");
+    std::fs::write(&empty, "<html><body><p>One paragraph.</p></body></html>").unwrap();
+    let out = tagfeed().arg("suggest").arg(&empty).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        texts(&out).1.contains("no list of items found"),
+        "{}",
+        texts(&out).1
+    );
+}

@@ -6,6 +6,7 @@ mod merge;
 mod preview;
 mod run;
 mod status;
+mod suggest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Show the entries tagfeed would extract from a saved listing or a URL (to develop selectors)
     Preview(Box<preview::PreviewArgs>),
+    /// Find a listing's items without selectors and print a ready [[source]] block for the config
+    Suggest(Box<suggest::SuggestArgs>),
     /// Show each source's state: ok, failing since when and why, or stale
     Status(status::StatusArgs),
     /// Merge feed files or URLs into one feed, without a config
@@ -119,6 +122,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Run(a) => run::run(&cli.global, &a),
         Command::Check(a) => check::check(&cli.global, &a),
         Command::Preview(a) => preview::preview(&cli.global, &a),
+        Command::Suggest(a) => suggest::suggest(&cli.global, &a),
         Command::Status(a) => status::status(&cli.global, &a),
         Command::Merge(a) => merge::merge(&cli.global, &a),
         Command::Daemon(_) => daemon::run(&cli.global, None),

@@ -140,7 +140,7 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
 }
 
 /// Reads the file, or fetches the page (politely, honouring robots.txt, like a run).
-fn load(source: &Source, fetch: FetchSettings) -> anyhow::Result<Loaded> {
+pub(super) fn load(source: &Source, fetch: FetchSettings) -> anyhow::Result<Loaded> {
     let url = match &source.input {
         Input::Path(p) => return Ok(tagfeed::source::read_file(p)?),
         Input::Url(u) => u,
@@ -213,7 +213,7 @@ fn apply_flags(s: &mut Source, a: &PreviewArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn entry_json(e: &Entry) -> serde_json::Value {
+pub(super) fn entry_json(e: &Entry) -> serde_json::Value {
     json!({
         "id": e.id, "title": e.title, "link": e.link.as_ref().map(url::Url::as_str),
         "date": e.published.map(|d| d.to_rfc3339()), "summary": e.summary,
@@ -222,7 +222,7 @@ fn entry_json(e: &Entry) -> serde_json::Value {
 }
 
 /// A fixed-width table: date, title, link, start of the summary.
-fn table(entries: &[Entry]) -> String {
+pub(super) fn table(entries: &[Entry]) -> String {
     let cut = |s: &str, n: usize| -> String {
         let s: String = s.chars().collect();
         if s.chars().count() <= n {

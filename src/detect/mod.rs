@@ -225,6 +225,23 @@ pub fn detect(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
     generic(doc, page, k)
 }
 
+/// Every way found to read `doc`'s items, best first (at most `k`): structured data, then the
+/// preset, then the generic detector's lists. For people choosing (`tagfeed suggest --all`);
+/// [`detect`] gives the one a source uses.
+pub fn ranked(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
+    let mut all: Vec<Detection> = structured::detect(doc)
+        .into_iter()
+        .chain(presets::detect(doc))
+        .collect();
+    for d in generic(doc, page, k) {
+        if !all.iter().any(|a| a.recipe == d.recipe) {
+            all.push(d);
+        }
+    }
+    all.truncate(k);
+    all
+}
+
 /// Generic detection: candidate lists, scored, the best `k` turned into selectors.
 pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
     let root = doc.root_element();

@@ -122,7 +122,8 @@ fn compile(raw: Raw) -> Result<Preset, PresetError> {
 impl Preset {
     /// The preset's selectors for this page: the item alternative that matches most often, then
     /// per field the first alternative that finds something in at least half of those items
-    /// (none: the field's default). `None` when no item matches.
+    /// (none: the field's default), and the page's next link when it has a recognisable one.
+    /// `None` when no item matches.
     pub fn resolve(&self, doc: &Html) -> Option<Selectors> {
         let root = doc.root_element();
         let (item, items) = self
@@ -154,6 +155,7 @@ impl Preset {
             link: pick(&self.link),
             date: pick(&self.date),
             summary: pick(&self.summary),
+            next_page: super::derive::next_page(root),
             ..Selectors::with_item(item.clone())
         })
     }

@@ -1,0 +1,252 @@
+//! `tagfeed suggest URL|FILE`: finds a listing's items without selectors and prints a ready
+//! `[[source]]` block for the config, with what was found and how sure it is, as TOML comments, so
+//! `tagfeed suggest URL >> tagfeed.toml` works.
+
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use clap::Args;
+use scraper::Html;
+use serde_json::json;
+use tagfeed::detect::{self, Detection, FeedLink, Method, presets};
+use tagfeed::extract::ExtractError;
+use tagfeed::model::Entry;
+use tagfeed::normalize::Ids;
+use tagfeed::pipeline::{self, PageContext};
+use tagfeed::source::{Input, Source, charset};
+use url::Url;
+
+use super::preview::{entry_json, load, table};
+use super::{Exit, Global, UsageError, print_json, print_warnings};
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// The URL of a listing page, or a saved copy of one
+    #[arg(value_name = "URL|FILE")]
+    pub input: String,
+    /// The listing's public address, for a saved copy (to resolve its relative links)
+    #[arg(long, value_name = "URL")]
+    pub page_url: Option<Url>,
+    /// List the top 3 candidates (the others commented out), not only the best
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of a config block
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One candidate, read as a source with its selectors would read the page.
+struct Suggestion {
+    detection: Detection,
+    timezone: Option<String>,
+    entries: Vec<Entry>,
+    toml: String,
+}
+
+pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
+    let input = Input::parse(&a.input).map_err(|e| UsageError(e.to_string()))?;
+    let mut source = Source::new(name_for(&input), input.clone());
+    source.page_url = a.page_url.clone();
+    source.categories = Some(Vec::new());
+    let loaded = load(&source, Default::default())?;
+    let page_url = source.page_url.clone().or_else(|| loaded.url.clone());
+    let html = charset::decode(&loaded.bytes, loaded.charset.as_deref()).text;
+    let doc = Html::parse_document(&html);
+    let found = detect::ranked(&doc, page_url.as_ref(), if a.all { 3 } else { 1 });
+    if found.is_empty() {
+        return Err(anyhow::Error::from(ExtractError::NothingFound).context(a.input.clone()));
+    }
+    let feeds = detect::feeds(&doc, page_url.as_ref());
+    let at = PageContext::at(SystemTime::now().into());
+    let mut suggestions = Vec::new();
+    for (i, d) in found.into_iter().enumerate() {
+        let mut s = source.clone();
+        s.select = d.selectors().cloned();
+        s.rules.timezone = Default::default();
+        let timezone = match &d.method {
+            Method::Preset(name) => presets::named(name).and_then(|p| p.timezone.clone()),
+            _ => None,
+        };
+        if let Some(tz) = timezone.as_deref().and_then(|t| t.parse().ok()) {
+            s.rules.timezone = tz;
+        }
+        let read = pipeline::read_page(&s, &loaded, &mut Ids::default(), at)
+            .with_context(|| a.input.clone())?;
+        if i == 0 {
+            print_warnings(g, &a.input, &read.normalized.warnings);
+        }
+        let entries: Vec<Entry> = read.normalized.entries.into_iter().take(5).collect();
+        let toml = block(&s, &d, timezone.as_deref(), i > 0);
+        suggestions.push(Suggestion {
+            detection: d,
+            timezone,
+            entries,
+            toml,
+        });
+    }
+    if a.json {
+        print_json(&to_json(a, page_url.as_ref(), &feeds, &suggestions)).context("writing JSON")?;
+        return Ok(Exit::Ok);
+    }
+    let own = detect::own_feed(&feeds, page_url.as_ref());
+    print!("{}", text(a, own, &suggestions, g.quiet));
+    Ok(Exit::Ok)
+}
+
+/// The config block, with its explanation as comments; commented out entirely when `muted`
+/// (a runner-up of `--all`).
+fn text(a: &SuggestArgs, own: Option<&FeedLink>, all: &[Suggestion], quiet: bool) -> String {
+    let mut out = String::new();
+    for (i, s) in all.iter().enumerate() {
+        let d = &s.detection;
+        let mut notes = format!(
+            "tagfeed suggest {}: {}found by {} ({:.0} % sure): {}\n",
+            a.input,
+            if all.len() > 1 {
+                format!("candidate {} of {}, ", i + 1, all.len())
+            } else {
+                String::new()
+            },
+            d.method,
+            d.confidence * 100.0,
+            d.reasons.join("; ")
+        );
+        if i == 0
+            && let Some(f) = own
+        {
+            notes.push_str(&format!(
+                "The page links its own feed {} ({}): the site's feed may be the better source.\n",
+                f.url, f.media_type
+            ));
+        }
+        if !quiet {
+            notes.push_str(&format!("First {} entries:\n", s.entries.len()));
+            notes.push_str(&table(&s.entries));
+        }
+        for line in notes.lines() {
+            out.push_str(&format!("# {line}\n").replace("# \n", "#\n"));
+        }
+        out.push_str(&s.toml);
+        out.push('\n');
+    }
+    out
+}
+
+/// `[[source]]` with the detected selectors; every line commented out when `muted`.
+fn block(s: &Source, d: &Detection, timezone: Option<&str>, muted: bool) -> String {
+    let q = |v: &str| toml::Value::String(v.to_string()).to_string();
+    let mut lines = vec!["[[source]]".to_string(), format!("name = {}", q(&s.name))];
+    match &s.input {
+        Input::Url(u) => lines.push(format!("url = {}", q(u.as_str()))),
+        Input::Path(p) => {
+            lines.push(format!("path = {}", q(&p.display().to_string())));
+            if let Some(page) = &s.page_url {
+                lines.push(format!("page_url = {}", q(page.as_str())));
+            }
+        }
+    }
+    if let Some(tz) = timezone {
+        lines.push(format!("timezone = {}", q(tz)));
+    }
+    match (d.selectors(), &d.method) {
+        (Some(select), method) => {
+            if let Method::Preset(name) = method {
+                lines.push(format!(
+                    "# or, to follow the {name} preset as it is improved: preset = {}",
+                    q(name)
+                ));
+            }
+            lines.push("[source.select]".into());
+            for (k, v) in select.written() {
+                lines.push(format!("{k} = {}", q(v)));
+            }
+        }
+        (None, _) => lines.push(
+            "# no [source.select]: the items come from the page's JSON-LD, found on each run"
+                .into(),
+        ),
+    }
+    let prefix = if muted { "# " } else { "" };
+    lines.iter().map(|l| format!("{prefix}{l}\n")).collect()
+}
+
+fn to_json(
+    a: &SuggestArgs,
+    page_url: Option<&Url>,
+    feeds: &[FeedLink],
+    all: &[Suggestion],
+) -> serde_json::Value {
+    let candidates: Vec<_> = all
+        .iter()
+        .map(|s| {
+            let d = &s.detection;
+            json!({
+                "method": d.method.to_string(),
+                "preset": match &d.method { Method::Preset(n) => Some(n.as_str()), _ => None },
+                "confidence": d.confidence,
+                "reasons": d.reasons,
+                "select": d.selectors().map(|sel| sel.written().into_iter()
+                    .map(|(k, v)| (k.to_string(), json!(v)))
+                    .collect::<serde_json::Map<_, _>>()),
+                "timezone": s.timezone,
+                "toml": s.toml,
+                "entries": s.entries.iter().map(entry_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "input": a.input,
+        "page_url": page_url.map(Url::as_str),
+        "feeds": feeds,
+        "candidates": candidates,
+    })
+}
+
+/// A source name from the address ("whizzy.org/category/iot/" → "whizzy-org-category-iot") or
+/// the file's name: lowercase letters, digits and '-', at most 40 characters.
+fn name_for(input: &Input) -> String {
+    let raw = match input {
+        Input::Url(u) => {
+            let host = u.host_str().unwrap_or_default();
+            let host = host.strip_prefix("www.").unwrap_or(host);
+            format!("{host}{}", u.path())
+        }
+        Input::Path(p) => p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let mut name = String::new();
+    for c in raw.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+    }
+    let mut name: String = name.trim_end_matches('-').chars().take(40).collect();
+    name = name.trim_end_matches('-').to_string();
+    if name.is_empty() {
+        name = "listing".into();
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_address() {
+        let url = |u: &str| Input::Url(Url::parse(u).unwrap());
+        assert_eq!(
+            name_for(&url("https://www.whizzy.org/category/iot/")),
+            "whizzy-org-category-iot"
+        );
+        assert_eq!(
+            name_for(&Input::Path("Saved Page (2).html".into())),
+            "saved-page-2"
+        );
+        assert_eq!(name_for(&Input::Path("../.html".into())), "listing");
+    }
+}
