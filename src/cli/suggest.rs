@@ -52,7 +52,10 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
     let page_url = source.page_url.clone().or_else(|| loaded.url.clone());
     let html = charset::decode(&loaded.bytes, loaded.charset.as_deref()).text;
     let doc = Html::parse_document(&html);
-    let found = detect::ranked(&doc, page_url.as_ref(), if a.all { 3 } else { 1 });
+    let found = match a.all {
+        true => detect::ranked(&doc, page_url.as_ref(), 3),
+        false => detect::detect(&doc, page_url.as_ref(), 1),
+    };
     if found.is_empty() {
         return Err(anyhow::Error::from(ExtractError::NothingFound).context(a.input.clone()));
     }
@@ -111,6 +114,12 @@ fn text(a: &SuggestArgs, own: Option<&FeedLink>, all: &[Suggestion], quiet: bool
             d.confidence * 100.0,
             d.reasons.join("; ")
         );
+        if !detect::sure_enough(d) {
+            notes.push_str(
+                "Too unsure to be used without selectors: a source without [source.select] would \
+                 not take this list. Check the entries below before you use the block.\n",
+            );
+        }
         if i == 0
             && let Some(f) = own
         {

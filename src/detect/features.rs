@@ -24,10 +24,9 @@ fn sel(css: &str) -> Option<Selector> {
 
 static LINKS: LazyLock<Option<Selector>> = LazyLock::new(|| sel("a[href]"));
 static HEADING: LazyLock<Option<Selector>> = LazyLock::new(|| sel("h1, h2, h3, h4, h5, h6"));
-static TIME: LazyLock<Option<Selector>> = LazyLock::new(|| sel("time"));
 
 /// Names of the features, in the order of [`Features::values`] (and of the fitted weights).
-pub(crate) const NAMES: [&str; 17] = [
+pub(crate) const NAMES: [&str; 18] = [
     "bias",
     "log_records",
     "link_frac",
@@ -45,6 +44,7 @@ pub(crate) const NAMES: [&str; 17] = [
     "utility_frac",
     "position",
     "summary_frac",
+    "alike",
 ];
 
 /// A link of a record.
@@ -75,7 +75,8 @@ pub(crate) struct Record {
     pub links: Vec<Link>,
     /// The first heading: its element and text.
     pub heading: Option<(NodeId, String)>,
-    /// A `<time>` element or a date in the first words of the text.
+    /// An element that says it holds a date (`<time>`, `[datetime]`, a date-named class), or a
+    /// date in the first words of the text.
     pub has_date: bool,
     /// Characters of text.
     pub text_len: usize,
@@ -90,6 +91,9 @@ pub(crate) struct Reading {
     pub main: Vec<Option<usize>>,
     /// Per record, its title.
     pub titles: Vec<String>,
+    /// The share of records whose main link sits where the list's best one does (a list that
+    /// mixes two kinds of blocks has half).
+    pub alike: f64,
 }
 
 /// Reads records once per page, however many candidates they belong to.
@@ -226,7 +230,7 @@ fn read_record(el: ElementRef<'_>, base: Option<&Url>, rules: &DateRules) -> Rec
         heading: heading
             .map(|h| (h.id(), text_of(h)))
             .filter(|(_, t)| !t.is_empty()),
-        has_date: TIME.as_ref().is_some_and(|t| el.select(t).next().is_some())
+        has_date: crate::extract::html::date_element(el).is_some()
             || date::find(&head, rules).is_some(),
         text_len: text.chars().count(),
     }
@@ -256,7 +260,7 @@ fn place_value(records: &[Record], place: &str, page: Option<&Url>) -> f64 {
         * (0.5 + 0.5 * text)
         * (0.2 + 0.8 * frac(&|l| !l.text.is_empty()))
         * (1.0 + frac(&|l| l.in_heading) + 0.5 * frac(&|l| l.titled))
-        * (1.0 - 0.8 * frac(&|l| is_utility(&l.url, page)))
+        * (1.0 - 0.8 * frac(&|l| is_utility(&l.url, page) && !l.in_heading && !l.titled))
 }
 
 /// Where a link position first comes in its records (0 first): titles come before "read more".
@@ -303,7 +307,19 @@ fn reading(records: &[Record], page: Option<&Url>) -> Reading {
         .zip(&main)
         .map(|(r, m)| title(r, m.map(|i| &r.links[i])))
         .collect();
-    Reading { main, titles }
+    let alike = records
+        .iter()
+        .filter(|r| {
+            best.as_deref()
+                .is_some_and(|b| r.links.iter().any(|l| l.place == b))
+        })
+        .count() as f64
+        / records.len().max(1) as f64;
+    Reading {
+        main,
+        titles,
+        alike,
+    }
 }
 
 /// A record's main link when the list has no common one: in its heading, else the longest.
@@ -492,6 +508,7 @@ pub(crate) fn measure(
         share(&|u| is_utility(u, page)),
         position,
         frac(&|r| r.text_len.saturating_sub(r.link_text_len) >= 60),
+        reading.alike,
     ];
     Features { values }
 }

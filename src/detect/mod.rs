@@ -223,11 +223,20 @@ pub fn detect(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
         return vec![d];
     }
     generic(doc, page, k)
+        .into_iter()
+        .filter(sure_enough)
+        .collect()
+}
+
+/// Whether a generic detection is sure enough to be used without a person looking (below, a
+/// page is taken for no listing: an article page's "related links" score about as high).
+pub fn sure_enough(d: &Detection) -> bool {
+    d.method != Method::Generic || d.confidence >= weights::THRESHOLD
 }
 
 /// Every way found to read `doc`'s items, best first (at most `k`): structured data, then the
-/// preset, then the generic detector's lists. For people choosing (`tagfeed suggest --all`);
-/// [`detect`] gives the one a source uses.
+/// preset, then the generic detector's lists, even those not [`sure_enough`]. For people choosing
+/// (`tagfeed suggest --all`); [`detect`] gives the one a source uses.
 pub fn ranked(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
     let mut all: Vec<Detection> = structured::detect(doc)
         .into_iter()

@@ -114,8 +114,9 @@ pub enum ExtractError {
     /// An HTML page without selectors where detection found no list.
     #[error(
         "no list of items found on the page: neither its structured data, a preset nor the \
-         detector found one; write a [source.select] table with at least `item` (see `tagfeed \
-         suggest` and `tagfeed preview --item CSS`)"
+         detector found one it is sure of; write a [source.select] table with at least `item` \
+         (`tagfeed suggest --all` shows the likeliest lists, `tagfeed preview --item CSS` tries \
+         one)"
     )]
     NothingFound,
     /// A source names a preset that does not exist (the config check rules this out).
