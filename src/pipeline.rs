@@ -58,6 +58,9 @@ pub struct PageContext<'a> {
     pub offset: usize,
     /// How a source without selectors was read before: used while it still finds items.
     pub detected: Option<&'a Detection>,
+    /// The listing's next page, for a first detection to tell the listing (new links on every
+    /// page) from navigation (the same links on every page).
+    pub next: Option<&'a Loaded>,
 }
 
 impl PageContext<'_> {
@@ -67,6 +70,7 @@ impl PageContext<'_> {
             now,
             offset: 0,
             detected: None,
+            next: None,
         }
     }
 }
@@ -88,7 +92,7 @@ pub fn read_page(
         (Format::Html, Some(select), _) => (extract::html::extract(&decoded.text, select), None),
         (Format::Html, None, Some(preset)) => (preset_listing(&decoded.text, preset)?, None),
         (Format::Html, None, None) => {
-            let (listing, found) = detected_listing(&decoded.text, page_url, at.detected)?;
+            let (listing, found) = detected_listing(&decoded.text, page_url, at)?;
             (listing, Some(found))
         }
     };
@@ -129,6 +133,24 @@ pub fn read_page(
     })
 }
 
+/// Where a first detection would look for the listing's next page: `source` has no selectors, no
+/// preset and no stored detection, and the page (HTML) links a next page.
+pub fn next_for_detection(
+    source: &Source,
+    loaded: &Loaded,
+    detected: Option<&Detection>,
+) -> Option<Url> {
+    if source.select.is_some() || source.preset.is_some() || detected.is_some() {
+        return None;
+    }
+    let text = charset::decode(&loaded.bytes, loaded.charset.as_deref()).text;
+    if source.format.unwrap_or_else(|| Format::guess(&text)) != Format::Html {
+        return None;
+    }
+    let page_url = source.page_url.as_ref().or(loaded.url.as_ref());
+    detect::next_link(&Html::parse_document(&text), page_url)
+}
+
 /// The items of an HTML page read with a named preset: its selectors for this page, with the
 /// source's own keys over them.
 fn preset_listing(html: &str, choice: &PresetChoice) -> Result<Listing, PipelineError> {
@@ -150,19 +172,27 @@ fn preset_listing(html: &str, choice: &PresetChoice) -> Result<Listing, Pipeline
 fn detected_listing(
     html: &str,
     page_url: Option<&Url>,
-    before: Option<&Detection>,
+    at: PageContext<'_>,
 ) -> Result<(Listing, Detection), PipelineError> {
     let doc = Html::parse_document(html);
+    let before = at.detected;
     if let Some(d) = before {
         let listing = extract::with_recipe(&doc, &d.recipe);
         if !listing.entries.is_empty() {
             return Ok((listing, d.clone()));
         }
     }
-    let found = detect::detect(&doc, page_url, 1)
-        .into_iter()
-        .next()
-        .ok_or(ExtractError::NothingFound)?;
+    let found = match at.next {
+        Some(next) => {
+            let text = charset::decode(&next.bytes, next.charset.as_deref()).text;
+            let next_doc = Html::parse_document(&text);
+            detect::detect_pair(&doc, &next_doc, page_url, next.url.as_ref(), 1)
+        }
+        None => detect::detect(&doc, page_url, 1),
+    }
+    .into_iter()
+    .next()
+    .ok_or(ExtractError::NothingFound)?;
     let mut listing = extract::with_recipe(&doc, &found.recipe);
     listing.warnings.push(Warning::page(match before {
         Some(old) => format!(

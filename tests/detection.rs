@@ -295,3 +295,63 @@ fn suggest_prints_a_block_that_reads_the_page() {
         texts(&out).1
     );
 }
+
+/// A page where a sidebar of "popular" articles outscores the listing when read alone: a source
+/// without selectors fetches the next page once, on its first run, and takes the list whose links
+/// change from page to page.
+#[test]
+fn the_next_page_tells_the_listing_from_navigation() {
+    use crate::http::{FAST, project};
+    use crate::server::{Req, Resp, Server};
+    fn page(n: usize) -> String {
+        let popular: String = (1..=9)
+            .map(|i| {
+                format!(
+                    "<li class=\"pop\"><a href=\"/2019/popular-story-number-{i}-with-a-long-title\">Popular \
+                     story number {i}, with a title long enough to read like an article</a> \
+                     <span>March {i}, 2019</span></li>"
+                )
+            })
+            .collect();
+        let items: String = (1..=3)
+            .map(|i| {
+                let k = n * 10 + i;
+                format!("<div class=\"entry\"><a href=\"/news/item-{k}\">Item {k}</a></div>")
+            })
+            .collect();
+        let next = if n < 3 {
+            format!("<a rel=\"next\" href=\"/news/page/{}\">Older</a>", n + 1)
+        } else {
+            String::new()
+        };
+        format!(
+            "<html><body><main><ul class=\"popular\">{popular}</ul><div class=\"entries\">{items}</div>{next}</main></body></html>"
+        )
+    }
+    let server = Server::start(|req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        t => match t.strip_prefix("/news/page/").and_then(|n| n.parse().ok()) {
+            Some(n @ 1..=3) => Resp::html(page(n)),
+            _ => Resp::status(404),
+        },
+    });
+    let source = format!(
+        "[[source]]\nname = \"news\"\nurl = \"{}\"\n",
+        server.url("/news/page/1")
+    );
+    let (_dir, config) = project(FAST, &source);
+    let reports = crate::support::run_ok(&config);
+    assert_eq!(
+        reports[0].stored.new, 9,
+        "the three pages' items: {reports:?}"
+    );
+    let warnings: Vec<String> = reports[0].warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("item \"div.entry\"")),
+        "{warnings:?}"
+    );
+    // The first detection fetched page 2 once, and the walk used that copy.
+    let targets = server.targets();
+    let twice = targets.iter().filter(|t| *t == "/news/page/2").count();
+    assert_eq!(twice, 1, "{targets:?}");
+}

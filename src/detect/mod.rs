@@ -7,7 +7,8 @@
 //! 2. a preset for the markup of a known publishing system ([`presets`]);
 //! 3. generic detection: candidate lists from repeated sibling structures ([`candidates`]), scored
 //!    by a model fitted on labelled pages ([`features`]), turned into ordinary selectors
-//!    ([`derive`]).
+//!    ([`derive`]); with the listing's next page at hand, lists that repeat there with new links
+//!    are preferred over navigation that repeats the same ones ([`detect_pair`]).
 //!
 //! The result is explicit: selectors a person could have written (or "the page's JSON-LD"), with
 //! a confidence and the reasons, so a user can pin them in the config.
@@ -15,6 +16,7 @@
 mod candidates;
 mod derive;
 mod features;
+mod pair;
 pub mod presets;
 pub mod structured;
 mod weights;
@@ -32,6 +34,7 @@ use crate::model::web_url;
 use crate::source::Selectors;
 use candidates::Group;
 use features::{Features, Reader};
+pub use pair::{detect_pair, next_link};
 
 /// How a listing's items were found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -22,13 +22,13 @@ use super::{RefreshError, Report, load_limit};
 use crate::config::Config;
 use crate::detect::Detection;
 use crate::extract::Listing;
-use crate::fetch::{Fetcher, Response, Validators};
+use crate::fetch::{Fetcher, Page, Response, Validators};
 use crate::model::{Warning, web_url};
 use crate::normalize::stored::{Changes, reconcile};
 use crate::normalize::{self, Ids, id};
 use crate::pipeline::{self, Meta, PageContext, Read};
 use crate::publish;
-use crate::source::{self, Input, Source};
+use crate::source::{self, Input, Loaded, Source};
 use crate::store::{ReadSummary, Store, StoreError};
 
 /// What the walk needs from the store.
@@ -172,12 +172,18 @@ pub(super) async fn walk(
     };
     let mut seen = Seen::default();
     let mut offset = 0;
+    // The next page fetched early for a first detection, kept for the walk.
+    let mut prefetched: Option<(Url, Page)> = None;
     for n in 1..=limit {
         if !seen.new_url(&url) {
             break;
         }
         let validators = (n == 1 && !backfill).then_some(&known.validators);
-        let page = match fetcher.get(&url, &source.fetch, validators).await {
+        let response = match prefetched.take() {
+            Some((at, page)) if at == url => Ok(Response::Page(page)),
+            _ => fetcher.get(&url, &source.fetch, validators).await,
+        };
+        let page = match response {
             Ok(Response::Page(p)) => p,
             Ok(Response::NotModified) => {
                 out.not_modified = n == 1;
@@ -200,16 +206,23 @@ pub(super) async fn walk(
             out.validators = Some((url.to_string(), page.validators.clone()));
         }
         let found_at = page.url.clone();
+        let detected = out
+            .pages
+            .first()
+            .and_then(|p| p.detection.as_ref())
+            .or(known.detected.as_ref());
+        let loaded: Loaded = page.into();
+        if n == 1 {
+            prefetched = second_page(&fetcher, source, &loaded, detected).await;
+        }
+        let next_loaded = prefetched.as_ref().map(|(_, p)| Loaded::from(p.clone()));
         let at = PageContext {
             now,
             offset,
-            detected: out
-                .pages
-                .first()
-                .and_then(|p| p.detection.as_ref())
-                .or(known.detected.as_ref()),
+            detected,
+            next: next_loaded.as_ref(),
         };
-        let read = pipeline::read_page(source, &page.into(), &mut known.ids, at)?;
+        let read = pipeline::read_page(source, &loaded, &mut known.ids, at)?;
         offset += read.listing.entries.len();
         let next = next_page_url(source, &read.listing, &found_at, n + 1);
         let done =
@@ -221,6 +234,22 @@ pub(super) async fn walk(
         }
     }
     Ok(out)
+}
+
+/// The listing's next page, fetched for a source's first detection (one request, once): lists
+/// that repeat there with new links are the listing, those with the same links navigation. A
+/// failure only means detecting from one page.
+async fn second_page(
+    fetcher: &Fetcher,
+    source: &Source,
+    first: &Loaded,
+    detected: Option<&Detection>,
+) -> Option<(Url, Page)> {
+    let url = pipeline::next_for_detection(source, first, detected)?;
+    match fetcher.get(&url, &source.fetch, None).await {
+        Ok(Response::Page(page)) => Some((url, page)),
+        _ => None,
+    }
 }
 
 /// Step 3: the walk into the store, the feed out of it onto disk, and the run recorded.
