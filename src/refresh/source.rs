@@ -183,21 +183,8 @@ pub(super) async fn walk(
             Some((at, page)) if at == url => Ok(Response::Page(page)),
             _ => fetcher.get(&url, &source.fetch, validators).await,
         };
-        let page = match response {
-            Ok(Response::Page(p)) => p,
-            Ok(Response::NotModified) => {
-                out.not_modified = n == 1;
-                break;
-            }
-            Err(e) if n == 1 => return Err(e.into()),
-            Err(e) => {
-                // Keep what was read; the back-fill is tried again on the next run.
-                out.backfilled = false;
-                out.warnings.push(Warning::page(format!(
-                    "page {n} failed, the walk stops there: {e}"
-                )));
-                return Ok(out);
-            }
+        let Some(page) = answered(n, response, &mut out)? else {
+            break;
         };
         if !seen.new_body(&page.bytes) {
             break;
@@ -234,6 +221,31 @@ pub(super) async fn walk(
         }
     }
     Ok(out)
+}
+
+/// The page a walk goes on with, `None` where it stops: at a 304 on page 1, or at a later page
+/// that failed (what was read is kept, a warning says why, and the next run back-fills again).
+/// A failing first page fails the source.
+fn answered(
+    n: usize,
+    response: Result<Response, crate::fetch::FetchError>,
+    out: &mut Walk,
+) -> Result<Option<Page>, RefreshError> {
+    match response {
+        Ok(Response::Page(p)) => Ok(Some(p)),
+        Ok(Response::NotModified) => {
+            out.not_modified = n == 1;
+            Ok(None)
+        }
+        Err(e) if n == 1 => Err(e.into()),
+        Err(e) => {
+            out.backfilled = false;
+            out.warnings.push(Warning::page(format!(
+                "page {n} failed, the walk stops there: {e}"
+            )));
+            Ok(None)
+        }
+    }
 }
 
 /// The listing's next page, fetched for a source's first detection (one request, once): lists
