@@ -296,6 +296,34 @@ fn suggest_prints_a_block_that_reads_the_page() {
     );
 }
 
+/// Page `n` of a listing whose sidebar of "popular" articles (the same on every page, and longer
+/// than the listing) outscores the listing itself when a page is read alone.
+fn nav_page(n: usize) -> String {
+    let popular: String = (1..=9)
+        .map(|i| {
+            format!(
+                "<li class=\"pop\"><a href=\"/2019/popular-story-number-{i}-with-a-long-title\">Popular \
+                 story number {i}, with a title long enough to read like an article</a> \
+                 <span>March {i}, 2019</span></li>"
+            )
+        })
+        .collect();
+    let items: String = (1..=3)
+        .map(|i| {
+            let k = n * 10 + i;
+            format!("<div class=\"entry\"><a href=\"/news/item-{k}\">Item {k}</a></div>")
+        })
+        .collect();
+    let next = if n < 3 {
+        format!("<a rel=\"next\" href=\"/news/page/{}\">Older</a>", n + 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "<html><body><main><ul class=\"popular\">{popular}</ul><div class=\"entries\">{items}</div>{next}</main></body></html>"
+    )
+}
+
 /// A page where a sidebar of "popular" articles outscores the listing when read alone: a source
 /// without selectors fetches the next page once, on its first run, and takes the list whose links
 /// change from page to page.
@@ -303,35 +331,10 @@ fn suggest_prints_a_block_that_reads_the_page() {
 fn the_next_page_tells_the_listing_from_navigation() {
     use crate::http::{FAST, project};
     use crate::server::{Req, Resp, Server};
-    fn page(n: usize) -> String {
-        let popular: String = (1..=9)
-            .map(|i| {
-                format!(
-                    "<li class=\"pop\"><a href=\"/2019/popular-story-number-{i}-with-a-long-title\">Popular \
-                     story number {i}, with a title long enough to read like an article</a> \
-                     <span>March {i}, 2019</span></li>"
-                )
-            })
-            .collect();
-        let items: String = (1..=3)
-            .map(|i| {
-                let k = n * 10 + i;
-                format!("<div class=\"entry\"><a href=\"/news/item-{k}\">Item {k}</a></div>")
-            })
-            .collect();
-        let next = if n < 3 {
-            format!("<a rel=\"next\" href=\"/news/page/{}\">Older</a>", n + 1)
-        } else {
-            String::new()
-        };
-        format!(
-            "<html><body><main><ul class=\"popular\">{popular}</ul><div class=\"entries\">{items}</div>{next}</main></body></html>"
-        )
-    }
     let server = Server::start(|req: &Req| match req.target.as_str() {
         "/robots.txt" => Resp::status(404),
         t => match t.strip_prefix("/news/page/").and_then(|n| n.parse().ok()) {
-            Some(n @ 1..=3) => Resp::html(page(n)),
+            Some(n @ 1..=3) => Resp::html(nav_page(n)),
             _ => Resp::status(404),
         },
     });
@@ -354,4 +357,35 @@ fn the_next_page_tells_the_listing_from_navigation() {
     let targets = server.targets();
     let twice = targets.iter().filter(|t| *t == "/news/page/2").count();
     assert_eq!(twice, 1, "{targets:?}");
+}
+
+/// `suggest --next` compares two saved pages the same way; `--one-page` shows what one page alone
+/// would give.
+#[test]
+fn suggest_compares_two_saved_pages() {
+    use crate::support::{tagfeed, texts};
+    let dir = tempfile::tempdir().unwrap();
+    for n in [1, 2] {
+        std::fs::write(dir.path().join(format!("p{n}.html")), nav_page(n)).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        let out = tagfeed()
+            .arg("suggest")
+            .arg(dir.path().join("p1.html"))
+            .args(["--page-url", "https://e.org/news/page/1"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", texts(&out).1);
+        texts(&out).0
+    };
+    let alone = run(&[]);
+    assert!(alone.contains("item = \"li.pop\""), "{alone}");
+    let next = dir.path().join("p2.html");
+    let both = run(&["--next", next.to_str().unwrap()]);
+    assert!(both.contains("item = \"div.entry\""), "{both}");
+    assert!(
+        both.contains("repeats on the next page with new links"),
+        "{both}"
+    );
 }

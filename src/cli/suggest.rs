@@ -27,6 +27,14 @@ pub struct SuggestArgs {
     /// The listing's public address, for a saved copy (to resolve its relative links)
     #[arg(long, value_name = "URL")]
     pub page_url: Option<Url>,
+    /// Another page of the listing (its page 2, or another tag of the site), to tell the listing
+    /// (new links on every page) from navigation (the same links); for a URL, the page's own next
+    /// link is followed when this is left out
+    #[arg(long, value_name = "URL|FILE")]
+    pub next: Option<String>,
+    /// Read one page only: do not follow the page's next link
+    #[arg(long, conflicts_with = "next")]
+    pub one_page: bool,
     /// List the top 3 candidates (the others commented out), not only the best
     #[arg(long)]
     pub all: bool,
@@ -52,9 +60,17 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
     let page_url = source.page_url.clone().or_else(|| loaded.url.clone());
     let html = charset::decode(&loaded.bytes, loaded.charset.as_deref()).text;
     let doc = Html::parse_document(&html);
-    let found = match a.all {
-        true => detect::ranked(&doc, page_url.as_ref(), 3),
-        false => detect::detect(&doc, page_url.as_ref(), 1),
+    let next = second_page(a, &source, &doc, page_url.as_ref())?;
+    let k = if a.all { 3 } else { 1 };
+    let found = match (&next, a.all) {
+        (Some((next, url)), true) => {
+            detect::ranked_pair(&doc, next, page_url.as_ref(), url.as_ref(), k)
+        }
+        (Some((next, url)), false) => {
+            detect::detect_pair(&doc, next, page_url.as_ref(), url.as_ref(), k)
+        }
+        (None, true) => detect::ranked(&doc, page_url.as_ref(), k),
+        (None, false) => detect::detect(&doc, page_url.as_ref(), k),
     };
     if found.is_empty() {
         return Err(anyhow::Error::from(ExtractError::NothingFound).context(a.input.clone()));
@@ -94,6 +110,39 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
     let own = detect::own_feed(&feeds, page_url.as_ref());
     print!("{}", text(a, own, &suggestions, g.quiet));
     Ok(Exit::Ok)
+}
+
+/// The second page to compare with: `--next`, else (for a URL) the page's own next link. A next
+/// link that cannot be fetched only means reading one page.
+fn second_page(
+    a: &SuggestArgs,
+    source: &Source,
+    doc: &Html,
+    page_url: Option<&Url>,
+) -> anyhow::Result<Option<(Html, Option<Url>)>> {
+    let parse = |loaded: tagfeed::source::Loaded, url: Option<Url>| {
+        let text = charset::decode(&loaded.bytes, loaded.charset.as_deref()).text;
+        (Html::parse_document(&text), loaded.url.or(url))
+    };
+    if let Some(next) = &a.next {
+        let input = Input::parse(next).map_err(|e| UsageError(format!("--next: {e}")))?;
+        let mut s = source.clone();
+        s.input = input;
+        let loaded = load(&s, Default::default()).with_context(|| format!("--next {next}"))?;
+        // A saved copy's relative links read as the first page's site.
+        return Ok(Some(parse(loaded, page_url.cloned())));
+    }
+    if a.one_page || !matches!(source.input, Input::Url(_)) {
+        return Ok(None);
+    }
+    let Some(url) = detect::next_link(doc, page_url) else {
+        return Ok(None);
+    };
+    let mut s = source.clone();
+    s.input = Input::Url(url.clone());
+    Ok(load(&s, Default::default())
+        .ok()
+        .map(|loaded| parse(loaded, Some(url))))
 }
 
 /// The config block, with its explanation as comments; commented out entirely when `muted`

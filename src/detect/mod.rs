@@ -34,7 +34,7 @@ use crate::model::web_url;
 use crate::source::Selectors;
 use candidates::Group;
 use features::{Features, Reader};
-pub use pair::{detect_pair, next_link};
+pub use pair::{detect_pair, next_link, ranked_pair};
 
 /// How a listing's items were found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -28,13 +28,40 @@ pub fn detect_pair(
     if let Some(d) = structured::detect(doc).or_else(|| presets::detect(doc)) {
         return vec![d];
     }
+    let mut found = weighed(doc, next, page, next_url);
+    found.retain(sure_enough);
+    found.truncate(k);
+    found
+}
+
+/// Like [`super::ranked`], with the listing's next page weighing the detector's lists.
+pub fn ranked_pair(
+    doc: &Html,
+    next: &Html,
+    page: Option<&Url>,
+    next_url: Option<&Url>,
+    k: usize,
+) -> Vec<Detection> {
+    let mut all: Vec<Detection> = structured::detect(doc)
+        .into_iter()
+        .chain(presets::detect(doc))
+        .collect();
+    for d in weighed(doc, next, page, next_url) {
+        if !all.iter().any(|a| a.recipe == d.recipe) {
+            all.push(d);
+        }
+    }
+    all.truncate(k);
+    all
+}
+
+/// The detector's best lists on `doc`, weighed by what they find on `next`, best first.
+fn weighed(doc: &Html, next: &Html, page: Option<&Url>, next_url: Option<&Url>) -> Vec<Detection> {
     let mut found = generic(doc, page, CHECKED);
     for d in &mut found {
         weigh(d, doc, next, page, next_url);
     }
     found.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-    found.retain(sure_enough);
-    found.truncate(k);
     found
 }
 
