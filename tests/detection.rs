@@ -299,7 +299,7 @@ fn suggest_prints_a_block_that_reads_the_page() {
 /// Page `n` of a listing whose sidebar of "popular" articles (the same on every page, and longer
 /// than the listing) outscores the listing itself when a page is read alone.
 fn nav_page(n: usize) -> String {
-    let popular: String = (1..=9)
+    let popular: String = (1..=12)
         .map(|i| {
             format!(
                 "<li class=\"pop\"><a href=\"/2019/popular-story-number-{i}-with-a-long-title\">Popular \
@@ -311,7 +311,10 @@ fn nav_page(n: usize) -> String {
     let items: String = (1..=3)
         .map(|i| {
             let k = n * 10 + i;
-            format!("<div class=\"entry\"><a href=\"/news/item-{k}\">Item {k}</a></div>")
+            format!(
+                    "<div class=\"entry\"><h2><a href=\"/news/item-{k}\">Council approves the budget of district {k}</a></h2>\
+                     <p>May {i}, 2024. The district council voted on the plan for the coming year.</p></div>"
+                )
         })
         .collect();
     let next = if n < 3 {

@@ -87,9 +87,13 @@ pub(crate) fn groups<'a>(root: ElementRef<'a>, min: usize) -> Vec<Group<'a>> {
     }
     let mut groups = join_sibling_parents(found);
     // Most records must hold a link; those that hold none (a section header dressed as a post)
-    // are no items.
+    // are no items, and empty ones (spacer rows between a table's items) do not count.
     groups.retain_mut(|g| {
-        let total = g.records.len();
+        let total = g
+            .records
+            .iter()
+            .filter(|r| has_link(**r) || r.text().any(|t| !t.trim().is_empty()))
+            .count();
         g.records.retain(|r| has_link(*r));
         g.records.len() >= min && 2 * g.records.len() > total
     });

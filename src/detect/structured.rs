@@ -19,6 +19,18 @@ const TYPES: &[&str] = &[
     "CreativeWork",
 ];
 
+/// Page chrome: navigation, sidebars and footers, by element, role and schema.org type.
+const CHROME: &[&str] = &[
+    "aside",
+    "nav",
+    "footer",
+    "[role=complementary]",
+    "[role=navigation]",
+    "[role=contentinfo]",
+    "[itemtype$=\"/WPSideBar\"]",
+    "[itemtype$=\"/WPFooter\"]",
+];
+
 fn count(doc: &Html, css: &str) -> usize {
     Selector::parse(css).map_or(0, |s| doc.select(&s).count())
 }
@@ -82,7 +94,18 @@ fn microdata(doc: &Html) -> Option<Detection> {
         .map(|t| (*t, count(doc, &format!("[itemscope][itemtype$=\"/{t}\"]"))))
         .filter(|(_, n)| *n >= 2)
         .max_by_key(|(_, n)| *n)?;
-    let item = format!("[itemscope][itemtype$=\"/{ty}\"]");
+    let mut item = format!("[itemscope][itemtype$=\"/{ty}\"]");
+    // Articles in a sidebar or footer ("popular posts") are no items of the listing: the
+    // selector steps around them only on pages that have them.
+    let outside = CHROME
+        .iter()
+        .map(|c| format!("{c} *"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let kept = format!("{item}:not({outside})");
+    if count(doc, &kept) < n && count(doc, &kept) >= 2 {
+        item = kept;
+    }
     let mut select = Selectors::with_item(Field::parse(&item).ok()?);
     let field = |css: &str| Field::parse(css).ok();
     select.title = field("[itemprop~=headline], [itemprop~=name]");

@@ -79,10 +79,11 @@ fn entry(item: ElementRef<'_>, n: usize, s: &Selectors) -> RawEntry {
         Some(f) => field_value(item, f, href_of),
         None => link_element(item).and_then(|a| a.attr("href").map(str::to_string)),
     };
-    e.date = match &s.date {
+    let date = match &s.date {
         Some(f) => field_value(item, f, |el| Some(date_of(el))),
         None => default_date(item),
     };
+    e.date = with_day_heading(item, date);
     e.summary = s.summary.as_ref().and_then(|f| {
         let (el, attr) = f.first_attr(item)?;
         match f.attr() {
@@ -141,6 +142,68 @@ pub fn date_element(item: ElementRef<'_>) -> Option<ElementRef<'_>> {
         item.descendent_elements()
             .find(|e| named_for_date(e) && date::find(&text(*e), &DateRules::default()).is_some())
     })
+}
+
+/// Lists grouped by day say the day once, in a heading before the group ("04.05.2024", then
+/// items showing only "17:46"; arXiv's "Wed, 10 Nov 2021" above its `<dl>`): an item with no date,
+/// or only a time, takes the nearest such heading before it (among its own earlier siblings, else
+/// its parent's), with its time when it shows one.
+fn with_day_heading(item: ElementRef<'_>, date: Option<String>) -> Option<String> {
+    if date.as_deref().is_some_and(|d| !is_bare_time(d)) {
+        return date;
+    }
+    let time = date.or_else(|| {
+        item.descendent_elements()
+            .filter(named_for_date)
+            .map(text)
+            .find(|t| is_bare_time(t))
+    });
+    let Some(day) = day_heading(item) else {
+        return time;
+    };
+    Some(match time {
+        Some(t) => format!("{day} {t}"),
+        None => day,
+    })
+}
+
+/// "17:46", "9:05 pm", "18.30 Uhr": a time of day and nothing else.
+fn is_bare_time(s: &str) -> bool {
+    let lower = s.trim().to_lowercase();
+    let core = ["am", "pm", "uhr", "h"]
+        .iter()
+        .find_map(|suffix| lower.strip_suffix(suffix))
+        .unwrap_or(&lower)
+        .trim();
+    let mut parts = core.split([':', '.']);
+    let (Some(h), Some(m), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let digits =
+        |p: &str, max: usize| (1..=max).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit());
+    digits(h, 2) && m.len() == 2 && digits(m, 2)
+}
+
+/// The nearest earlier sibling of `item` (or of its parent) whose whole short text is a date.
+fn day_heading(item: ElementRef<'_>) -> Option<String> {
+    let levels = std::iter::once(item).chain(item.parent().and_then(ElementRef::wrap));
+    for el in levels {
+        for sibling in el.prev_siblings().filter_map(ElementRef::wrap).take(60) {
+            // Items are long; a heading is short: skip long ones without reading them whole.
+            let mut len = 0;
+            if sibling.text().any(|t| {
+                len += t.len();
+                len > 60
+            }) {
+                continue;
+            }
+            let t = text(sibling);
+            if !t.is_empty() && date::parse(&t, &DateRules::default()).is_ok() {
+                return Some(t);
+            }
+        }
+    }
+    None
 }
 
 /// Whether a class or `itemprop` word of `el` says it holds a date. Words, not substrings:
@@ -301,5 +364,33 @@ mod tests {
         assert_eq!(e.title.as_deref(), Some("T"));
         assert_eq!(e.summary, Some(RawSummary::Html("Hi <b>there</b>".into())));
         assert_eq!(e.categories, ["One", "Two"]);
+    }
+
+    #[test]
+    fn a_day_heading_dates_the_items_below_it() {
+        let html = r#"<ul>
+          <li class="day">04.05.2024</li>
+          <li class="it"><span class="teaser-date">17:46</span><a href="/a">A</a></li>
+          <li class="it"><a href="/b">B</a></li>
+          <li class="day">03.05.2024</li>
+          <li class="it"><span class="teaser-date">9:05</span><a href="/c">C</a></li>
+          <li class="it"><a href="/d">D</a><time datetime="2024-05-01">1 May</time></li>
+        </ul>"#;
+        let got: Vec<Option<String>> = extract(html, &selectors("li.it", &[]))
+            .entries
+            .into_iter()
+            .map(|e| e.date)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Some("04.05.2024 17:46".to_string()),
+                Some("04.05.2024".to_string()),
+                Some("03.05.2024 9:05".to_string()),
+                Some("2024-05-01".to_string()),
+            ]
+        );
+        assert!(is_bare_time("17:46") && is_bare_time("9.05 Uhr") && is_bare_time("9:05 pm"));
+        assert!(!is_bare_time("2024") && !is_bare_time("12:345") && !is_bare_time("3 hours ago"));
     }
 }
