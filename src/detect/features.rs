@@ -193,10 +193,15 @@ fn read_link(a: ElementRef<'_>, record: ElementRef<'_>, base: Option<&Url>) -> O
     Some(Link {
         url,
         id: a.id(),
+        // Tags of the elements on the way and the link's own classes: a class on the way that
+        // only some records carry ("label-latest" on the newest release) must not split a place.
         place: between
             .iter()
             .rev()
-            .map(|e| super::derive::step(*e))
+            .map(|e| match e.id() == a.id() {
+                true => super::derive::step(*e),
+                false => e.value().name().to_string(),
+            })
             .collect::<Vec<_>>()
             .join(" "),
         in_heading: between.iter().any(|e| is_heading(*e)),
@@ -291,7 +296,7 @@ fn reading(records: &[Record], page: Option<&Url>) -> Reading {
     let top = valued.iter().map(|(v, _)| *v).fold(0.0, f64::max);
     let best = valued
         .iter()
-        .filter(|(v, _)| *v > 0.0 && *v >= 0.6 * top)
+        .filter(|(v, _)| *v > 0.0 && *v >= 0.7 * top)
         .min_by(|a, b| place_rank(records, a.1).total_cmp(&place_rank(records, b.1)))
         .map(|(_, p)| p.to_string());
     let main: Vec<Option<usize>> = records

@@ -9,24 +9,24 @@
 /// The weights: fitted to rank each page's right list first, the bias to make the score a
 /// probability.
 pub(crate) const WEIGHTS: [f64; 18] = [
-    -6.1625, // bias
-    1.7082,  // log_records
-    0.0180,  // link_frac
-    0.9420,  // title_words
-    0.1972,  // distinct_titles
-    0.3228,  // distinct_links
-    1.2072,  // date_frac
-    0.8983,  // heading_frac
-    0.9263,  // in_main
-    -0.9007, // in_chrome
-    0.3502,  // same_host_frac
-    0.0600,  // path_depth
-    -0.7879, // link_density
-    1.0184,  // log_text_len
-    -0.7062, // utility_frac
-    -0.6051, // position
-    0.7071,  // summary_frac
-    0.7282,  // alike
+    -6.5530, // bias
+    1.7290,  // log_records
+    0.0146,  // link_frac
+    0.8769,  // title_words
+    0.1882,  // distinct_titles
+    0.3390,  // distinct_links
+    1.3403,  // date_frac
+    1.1213,  // heading_frac
+    0.9055,  // in_main
+    -0.7895, // in_chrome
+    0.2067,  // same_host_frac
+    0.1488,  // path_depth
+    -0.6888, // link_density
+    1.0395,  // log_text_len
+    -0.3250, // utility_frac
+    -0.6847, // position
+    0.8151,  // summary_frac
+    0.9375,  // alike
 ];
 
 /// The score below which a page's best list is taken for no list of articles at all (a page
