@@ -254,8 +254,13 @@ pub fn ranked(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
     all
 }
 
-/// Generic detection: candidate lists, scored, the best `k` turned into selectors.
-pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
+/// Every candidate list of `doc` measured: `each` gets its group, its features and the page's
+/// reader (records read once, whatever lists they belong to).
+fn measured<'d, T>(
+    doc: &'d Html,
+    page: Option<&Url>,
+    mut each: impl FnMut(Group<'d>, Features, &mut Reader<'_>) -> T,
+) -> Vec<T> {
     let root = doc.root_element();
     let base = base_url(doc, page);
     let order: HashMap<NodeId, usize> = root
@@ -265,20 +270,26 @@ pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
         .collect();
     let total = order.len().max(1) as f64;
     let mut reader = Reader::new(base.as_ref(), page);
-    let mut scored: Vec<(f64, Features, Group<'_>)> = candidates::groups(root, 2)
+    candidates::groups(root, 2)
         .into_iter()
         .map(|g| {
             let at = g.records.first().and_then(|r| order.get(&r.id())).copied();
-            let f = features::measure(
-                &g,
-                &mut reader,
-                base.as_ref(),
-                at.unwrap_or(0) as f64 / total,
-            );
-            (features::score(&f, &weights::WEIGHTS), f, g)
+            let position = at.unwrap_or(0) as f64 / total;
+            let f = features::measure(&g, &mut reader, base.as_ref(), position);
+            each(g, f, &mut reader)
         })
-        .collect();
+        .collect()
+}
+
+/// Generic detection: candidate lists, scored, the best `k` turned into selectors.
+pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
+    let root = doc.root_element();
+    let base = base_url(doc, page);
+    let mut scored = measured(doc, page, |g, f, _| {
+        (features::score(&f, &weights::WEIGHTS), f, g)
+    });
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut reader = Reader::new(base.as_ref(), page);
     let mut taken: Vec<HashSet<NodeId>> = Vec::new();
     let mut out = Vec::new();
     for (score, f, g) in scored {
@@ -312,34 +323,15 @@ pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
 /// link of each record: what `benches/accuracy` labels against the expected items to fit the
 /// model's weights.
 pub fn training_rows(doc: &Html, page: Option<&Url>) -> Vec<(Vec<f64>, Vec<Url>)> {
-    let root = doc.root_element();
-    let base = base_url(doc, page);
-    let order: HashMap<NodeId, usize> = root
-        .descendent_elements()
-        .enumerate()
-        .map(|(i, e)| (e.id(), i))
-        .collect();
-    let total = order.len().max(1) as f64;
-    let mut reader = Reader::new(base.as_ref(), page);
-    candidates::groups(root, 2)
-        .into_iter()
-        .map(|g| {
-            let at = g.records.first().and_then(|r| order.get(&r.id())).copied();
-            let f = features::measure(
-                &g,
-                &mut reader,
-                base.as_ref(),
-                at.unwrap_or(0) as f64 / total,
-            );
-            let (records, reading) = reader.read(&g);
-            let links = records
-                .iter()
-                .zip(&reading.main)
-                .filter_map(|(r, m)| m.map(|i| r.links[i].url.clone()))
-                .collect();
-            (f.values.to_vec(), links)
-        })
-        .collect()
+    measured(doc, page, |g, f, reader| {
+        let (records, reading) = reader.read(&g);
+        let links = records
+            .iter()
+            .zip(&reading.main)
+            .filter_map(|(r, m)| m.map(|i| r.links[i].url.clone()))
+            .collect();
+        (f.values.to_vec(), links)
+    })
 }
 
 /// The names of the detection model's features, in order.
