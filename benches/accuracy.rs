@@ -30,10 +30,16 @@ struct Page {
     expected: Value,
 }
 
-fn pages(filter: Option<&str>) -> Vec<Page> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/accuracy/pages");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("benches/accuracy/pages")
+/// The labelled pages of `benches/accuracy/{set}` ("pages": the set the weights are fitted on;
+/// "heldout": never used to fit or tune), those whose name contains `filter`.
+fn pages(set: &str, filter: Option<&str>) -> Vec<Page> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/accuracy")
+        .join(set);
+    let Ok(listing) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<PathBuf> = listing
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
         .collect();
@@ -273,36 +279,68 @@ fn main() {
             .map(String::as_str)
     };
     let verbose = args.iter().any(|a| a == "--verbose");
-    let pages = pages(value("--page"));
+    let fitted = pages("pages", value("--page"));
     if args.iter().any(|a| a == "--candidates") {
-        candidates(&pages);
+        candidates(&fitted);
+        candidates(&pages("heldout", value("--page")));
         return;
     }
     if let Some(path) = value("--features") {
-        dump_features(&pages, Path::new(path)).expect("writing the features");
-        println!("features of {} pages written to {path}", pages.len());
+        // Only the fitting set: the held-out pages must never reach the weights.
+        dump_features(&fitted, Path::new(path)).expect("writing the features");
+        println!("features of {} pages written to {path}", fitted.len());
         return;
     }
+    report(
+        "the labelled set (benches/accuracy/pages, the weights are fitted on it)",
+        &fitted,
+        verbose,
+    );
+    let heldout = pages("heldout", value("--page"));
+    if !heldout.is_empty() {
+        report(
+            "held out (benches/accuracy/heldout, never used to fit or tune)",
+            &heldout,
+            verbose,
+        );
+    }
+}
+
+/// Sums over the pages of one set.
+#[derive(Default)]
+struct Totals {
+    listings: usize,
+    sums: [f64; 3],
+    hits: usize,
+    titles: usize,
+    dated: usize,
+    dates: usize,
+    negatives: usize,
+    left_alone: usize,
+}
+
+fn pct(a: usize, b: usize) -> String {
+    if b == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.0}%", 100.0 * a as f64 / b as f64)
+    }
+}
+
+/// Prints one row per page of a set and its totals.
+fn report(title: &str, pages: &[Page], verbose: bool) {
+    println!("\n{title}\n");
     println!(
         "{:<48} {:<10} {:<24} {:>5} {:>4} {:>4} {:>5} {:>5} {:>5} {:>6} {:>6}",
         "page", "kind", "method", "conf", "exp", "got", "P", "R", "F1", "title", "date"
     );
-    let (mut listings, mut sums) = (0usize, [0.0f64; 3]);
-    let (mut hits, mut titles, mut dated, mut dates) = (0, 0, 0, 0);
-    let mut negatives_clean = (0, 0);
-    for page in &pages {
+    let mut t = Totals::default();
+    for page in pages {
         let kind = page.expected["kind"].as_str().unwrap_or("?");
         if verbose {
             println!("{}", page.name);
         }
         let s = score(page, verbose);
-        let pct = |a: usize, b: usize| {
-            if b == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.0}%", 100.0 * a as f64 / b as f64)
-            }
-        };
         println!(
             "{:<48} {:<10} {:<24} {:>5.2} {:>4} {:>4} {:>5.2} {:>5.2} {:>5.2} {:>6} {:>6}",
             page.name.chars().take(48).collect::<String>(),
@@ -318,31 +356,34 @@ fn main() {
             pct(s.dates_right, s.dated),
         );
         if kind == "listing" {
-            listings += 1;
-            sums[0] += s.precision();
-            sums[1] += s.recall();
-            sums[2] += s.f1();
-            hits += s.hits;
-            titles += s.titles_right;
-            dated += s.dated;
-            dates += s.dates_right;
+            t.listings += 1;
+            t.sums[0] += s.precision();
+            t.sums[1] += s.recall();
+            t.sums[2] += s.f1();
+            t.hits += s.hits;
+            t.titles += s.titles_right;
+            t.dated += s.dated;
+            t.dates += s.dates_right;
         } else {
-            negatives_clean.1 += 1;
-            negatives_clean.0 += usize::from(s.found == 0);
+            t.negatives += 1;
+            t.left_alone += usize::from(s.found == 0);
         }
     }
-    let n = listings.max(1) as f64;
+    let n = t.listings.max(1) as f64;
     println!(
-        "\n{listings} listings: macro P {:.3}  R {:.3}  F1 {:.3}; titles right {:.1} % of {hits} found; \
-         dates right {:.1} % of {dated} found with a date",
-        sums[0] / n,
-        sums[1] / n,
-        sums[2] / n,
-        100.0 * titles as f64 / hits.max(1) as f64,
-        100.0 * dates as f64 / dated.max(1) as f64,
+        "\n{} listings: macro P {:.3}  R {:.3}  F1 {:.3}; titles right {:.1} % of {} found; \
+         dates right {:.1} % of {} found with a date",
+        t.listings,
+        t.sums[0] / n,
+        t.sums[1] / n,
+        t.sums[2] / n,
+        100.0 * t.titles as f64 / t.hits.max(1) as f64,
+        t.hits,
+        100.0 * t.dates as f64 / t.dated.max(1) as f64,
+        t.dated,
     );
     println!(
         "{} of {} non-listing pages left alone (no items)",
-        negatives_clean.0, negatives_clean.1
+        t.left_alone, t.negatives
     );
 }
