@@ -393,4 +393,44 @@ mod tests {
         assert!(is_bare_time("17:46") && is_bare_time("9.05 Uhr") && is_bare_time("9:05 pm"));
         assert!(!is_bare_time("2024") && !is_bare_time("12:345") && !is_bare_time("3 hours ago"));
     }
+
+    #[test]
+    fn fields_after_the_item() {
+        // Hacker News: the title row, then a row with the age; arXiv: a <dt>, then its <dd>.
+        let hn = r#"<table>
+          <tr class="athing"><td><span class="titleline"><a href="https://a.example/1">One</a></span></td></tr>
+          <tr><td class="subtext"><span class="age" title="2024-05-04T17:46:00">2 hours ago</span></td></tr>
+          <tr class="athing"><td><span class="titleline"><a href="https://a.example/2">Two</a></span></td></tr>
+          <tr><td class="subtext"><span class="age" title="2024-05-03T09:05:00">1 day ago</span></td></tr>
+        </table>"#;
+        let s = selectors("tr.athing", &[("date", "+ span.age@title")]);
+        let dates: Vec<Option<String>> = extract(hn, &s)
+            .entries
+            .into_iter()
+            .map(|e| e.date)
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                Some("2024-05-04T17:46:00".into()),
+                Some("2024-05-03T09:05:00".into())
+            ]
+        );
+        let dl = r#"<dl><dt><a href="/abs/1">arXiv:1</a></dt><dd><div class="list-title">Title one</div></dd>
+            <dt><a href="/abs/2">arXiv:2</a></dt><dd><div class="list-title">Title two</div></dd></dl>"#;
+        let s = selectors("dt", &[("title", "+ dd .list-title"), ("summary", "+ dd")]);
+        let got: Vec<(Option<String>, bool)> = extract(dl, &s)
+            .entries
+            .into_iter()
+            .map(|e| (e.title, e.summary.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("Title one".into()), true),
+                (Some("Title two".into()), true)
+            ]
+        );
+        assert!(Field::parse("+").is_ok() && Field::parse("+@title").is_ok());
+    }
 }

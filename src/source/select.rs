@@ -27,7 +27,10 @@ pub enum SelectorError {
 /// One compiled field selector.
 #[derive(Debug, Clone)]
 pub struct Field {
-    /// `None` for `"@attr"`: the item element itself.
+    /// Written with a leading `+`: looked up in the element right after the item, not inside it
+    /// (Hacker News's second table row, a `<dd>` after its `<dt>`).
+    next: bool,
+    /// `None` for `"@attr"`: the item element itself (or, with `next`, the one after it).
     css: Option<Selector>,
     attr: Option<String>,
     /// As written, for messages.
@@ -41,11 +44,14 @@ impl PartialEq for Field {
 }
 
 impl Field {
-    /// Compiles `"CSS"`, `"CSS@attr"` or `"@attr"`. The `@` splits only outside brackets and
-    /// quotes, so `a[href^="mailto:x@y"]` stays one selector.
+    /// Compiles `"CSS"`, `"CSS@attr"` or `"@attr"`, each optionally after a `+` ("in the element
+    /// right after the item"). The `@` splits only outside brackets and quotes, so
+    /// `a[href^="mailto:x@y"]` stays one selector.
     pub fn parse(spec: &str) -> Result<Field, SelectorError> {
         let spec_trim = spec.trim();
-        if spec_trim.is_empty() {
+        let next = spec_trim.starts_with('+');
+        let spec_trim = spec_trim.trim_start_matches('+').trim_start();
+        if spec_trim.is_empty() && !next {
             return Err(SelectorError::Empty);
         }
         let (css, attr) = match split_attr(spec_trim) {
@@ -58,7 +64,7 @@ impl Field {
             return Err(SelectorError::Attribute(a.to_string()));
         }
         let css = if css.is_empty() {
-            if attr.is_none() {
+            if attr.is_none() && !next {
                 return Err(SelectorError::Empty);
             }
             None
@@ -66,6 +72,7 @@ impl Field {
             Some(compile(css)?)
         };
         Ok(Field {
+            next,
             css,
             attr: attr.map(str::to_string),
             source: spec.to_string(),
@@ -82,11 +89,22 @@ impl Field {
         self.attr.as_deref()
     }
 
-    /// Elements this field matches inside `item` (the item itself for `"@attr"`).
+    /// Elements this field matches inside `item` (the item itself for `"@attr"`); with a leading
+    /// `+`, in the element right after the item, that element included.
     pub fn elements<'a>(&self, item: ElementRef<'a>) -> Vec<ElementRef<'a>> {
+        let scope = match self.next {
+            false => item,
+            true => match item.next_siblings().find_map(ElementRef::wrap) {
+                Some(after) => after,
+                None => return Vec::new(),
+            },
+        };
         match &self.css {
-            None => vec![item],
-            Some(sel) => item.select(sel).collect(),
+            None => vec![scope],
+            Some(sel) if self.next && sel.matches(&scope) => {
+                std::iter::once(scope).chain(scope.select(sel)).collect()
+            }
+            Some(sel) => scope.select(sel).collect(),
         }
     }
 
