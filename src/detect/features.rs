@@ -26,7 +26,7 @@ static LINKS: LazyLock<Option<Selector>> = LazyLock::new(|| sel("a[href]"));
 static HEADING: LazyLock<Option<Selector>> = LazyLock::new(|| sel("h1, h2, h3, h4, h5, h6"));
 
 /// Names of the features, in the order of [`Features::values`] (and of the fitted weights).
-pub(crate) const NAMES: [&str; 18] = [
+pub(crate) const NAMES: [&str; 19] = [
     "bias",
     "log_records",
     "link_frac",
@@ -45,6 +45,7 @@ pub(crate) const NAMES: [&str; 18] = [
     "position",
     "summary_frac",
     "alike",
+    "text_share",
 ];
 
 /// A link of a record.
@@ -443,13 +444,26 @@ pub(crate) struct Features {
     pub values: [f64; NAMES.len()],
 }
 
-/// Measures `group`. `position` is where its first record stands in the page (0 to 1).
+/// Where a list stands in its page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Where {
+    /// Where its first record stands in the page (0 to 1).
+    pub position: f64,
+    /// Characters of text on the whole page.
+    pub page_text: usize,
+}
+
+/// Measures `group` standing `at` in its page.
 pub(crate) fn measure(
     group: &Group<'_>,
     reader: &mut Reader<'_>,
     page: Option<&Url>,
-    position: f64,
+    at: Where,
 ) -> Features {
+    let Where {
+        position,
+        page_text,
+    } = at;
     let n = group.records.len() as f64;
     let (records, reading) = reader.read(group);
     let main: Vec<Option<&Link>> = records
@@ -514,6 +528,9 @@ pub(crate) fn measure(
         position,
         frac(&|r| r.text_len.saturating_sub(r.link_text_len) >= 60),
         reading.alike,
+        // A listing is most of its page's text; an article's "related links" are a sliver of it.
+        (records.iter().map(|r| r.text_len).sum::<usize>() as f64 / page_text.max(1) as f64)
+            .min(1.0),
     ];
     Features { values }
 }

@@ -269,13 +269,19 @@ fn measured<'d, T>(
         .map(|(i, e)| (e.id(), i))
         .collect();
     let total = order.len().max(1) as f64;
+    let page_text = crate::text::collapse(&crate::text::visible_text(root))
+        .chars()
+        .count();
     let mut reader = Reader::new(base.as_ref(), page);
     candidates::groups(root, 2)
         .into_iter()
         .map(|g| {
-            let at = g.records.first().and_then(|r| order.get(&r.id())).copied();
-            let position = at.unwrap_or(0) as f64 / total;
-            let f = features::measure(&g, &mut reader, base.as_ref(), position);
+            let first = g.records.first().and_then(|r| order.get(&r.id())).copied();
+            let at = features::Where {
+                position: first.unwrap_or(0) as f64 / total,
+                page_text,
+            };
+            let f = features::measure(&g, &mut reader, base.as_ref(), at);
             each(g, f, &mut reader)
         })
         .collect()

@@ -8,27 +8,28 @@
 
 /// The weights: fitted to rank each page's right list first, the bias to make the score a
 /// probability.
-pub(crate) const WEIGHTS: [f64; 18] = [
-    -6.5530, // bias
-    1.7290,  // log_records
-    0.0146,  // link_frac
-    0.8769,  // title_words
-    0.1882,  // distinct_titles
-    0.3390,  // distinct_links
-    1.3403,  // date_frac
-    1.1213,  // heading_frac
-    0.9055,  // in_main
-    -0.7895, // in_chrome
-    0.2067,  // same_host_frac
-    0.1488,  // path_depth
-    -0.6888, // link_density
-    1.0395,  // log_text_len
-    -0.3250, // utility_frac
-    -0.6847, // position
-    0.8151,  // summary_frac
-    0.9375,  // alike
+pub(crate) const WEIGHTS: [f64; 19] = [
+    -6.8131, // bias
+    1.6170,  // log_records
+    0.0116,  // link_frac
+    0.8705,  // title_words
+    0.1676,  // distinct_titles
+    0.2529,  // distinct_links
+    1.1807,  // date_frac
+    0.9737,  // heading_frac
+    0.9745,  // in_main
+    -0.6492, // in_chrome
+    0.1957,  // same_host_frac
+    0.1717,  // path_depth
+    -0.5660, // link_density
+    0.8219,  // log_text_len
+    -0.3561, // utility_frac
+    -0.4895, // position
+    0.5514,  // summary_frac
+    1.0399,  // alike
+    1.1906,  // text_share
 ];
 
 /// The score below which a page's best list is taken for no list of articles at all (a page
 /// that is no listing): midway between the best such page and the right lists just above it.
-pub(crate) const THRESHOLD: f64 = 0.537;
+pub(crate) const THRESHOLD: f64 = 0.573;
