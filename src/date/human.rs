@@ -132,6 +132,8 @@ fn read_number(chars: &[char], start: usize) -> (u32, usize, usize) {
 struct Parts {
     year: Option<i32>,
     month: Option<u32>,
+    /// The word the month came from: "mar" is March, or Tuesday in French, Spanish, Italian.
+    month_word: Option<String>,
     day: Option<u32>,
     time: Option<(u32, u32, u32)>,
     meridiem: Option<bool>, // true = pm
@@ -208,11 +210,19 @@ const RELATIVE: &[&str] = &[
 fn word(p: &mut Parts, w: &str) -> Result<(), DateError> {
     if let Some(m) = words::month(w) {
         if p.month.is_some_and(|old| old != m) {
-            return Err(DateError::Ambiguous(format!(
-                "two months in one date ({w:?})"
-            )));
+            // "Mar 15 Jan 2013": of two month words, one that is also a weekday is the weekday.
+            let earlier = p.month_word.as_deref().unwrap_or_default();
+            if words::is_filler(w) {
+                return Ok(());
+            }
+            if !words::is_filler(earlier) {
+                return Err(DateError::Ambiguous(format!(
+                    "two months in one date ({w:?})"
+                )));
+            }
         }
         p.month = Some(m);
+        p.month_word = Some(w.to_string());
     } else if w == "am" || w == "pm" {
         p.meridiem = Some(w == "pm");
     } else if let Some(z) = words::zone(w) {

@@ -91,6 +91,11 @@ const TABLE: &[(&str, &str, bool, &str)] = &[
     ("5 februari 2024", "Europe/Amsterdam", false, "2024-02-05T00:00:00+01:00"),
     ("segunda-feira, 5 de fevereiro de 2024", "America/Sao_Paulo", false, "2024-02-05T00:00:00-03:00"),
     ("5 fevrier 2024", "Europe/Paris", false, "2024-02-05T00:00:00+01:00"),
+    ("Jeu 11 Juil 2013 08:55", "Europe/Paris", false, "2013-07-11T08:55:00+02:00"),
+    ("Mar 15 Jan 2013 14:37", "Europe/Paris", false, "2013-01-15T14:37:00+01:00"),
+    ("29.08.2014, 07:37 Uhr", "Europe/Berlin", false, "2014-08-29T07:37:00+02:00"),
+    ("Jun 9, 2015 7:51 PM", "UTC", false, "2015-06-09T19:51:00+00:00"),
+    ("2016-02-26T17:05:01+0900", "UTC", false, "2016-02-26T17:05:01+09:00"),
     // Unix timestamps in data attributes
     ("1602252420", "UTC", false, "2020-10-09T14:07:00+00:00"),
     ("1602252420000", "UTC", false, "2020-10-09T14:07:00+00:00"),

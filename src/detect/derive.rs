@@ -115,8 +115,13 @@ fn relative(pairs: &[(ElementRef<'_>, ElementRef<'_>)]) -> Option<String> {
         .max_by_key(|(p, n)| (*n, std::cmp::Reverse(p.len())))?
         .0;
     let mut best: Option<(f64, String)> = None;
-    for k in 1..=common.len() {
-        let css = common[common.len() - k..].join(" ");
+    // Each tail of the path with descendant steps, then with child steps ("div.box > a" where a
+    // date link sits deeper in the same box).
+    let tails = (1..=common.len()).flat_map(|k| {
+        let tail = &common[common.len() - k..];
+        [tail.join(" "), tail.join(" > ")]
+    });
+    for css in tails {
         let Some(sel) = compile(&css) else { continue };
         let hit = pairs
             .iter()

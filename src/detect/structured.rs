@@ -107,7 +107,19 @@ fn microdata(doc: &Html) -> Option<Detection> {
         item = kept;
     }
     let mut select = Selectors::with_item(Field::parse(&item).ok()?);
-    let field = |css: &str| Field::parse(css).ok();
+    // A property only where most items carry it: else the field's default (a `<time>`, the
+    // first heading or link) reads it better than a selector that finds nothing.
+    let n = count(doc, &item);
+    let field = |css: &str| {
+        let marked = css
+            .split(", ")
+            .map(|one| format!("{item}:has({one})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (2 * count(doc, &marked) >= n)
+            .then(|| Field::parse(css).ok())
+            .flatten()
+    };
     select.title = field("[itemprop~=headline], [itemprop~=name]");
     select.link =
         field("a[itemprop~=url], link[itemprop~=url], [itemprop~=headline] a, [itemprop~=name] a");
