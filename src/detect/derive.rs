@@ -167,17 +167,21 @@ fn select_first<'a>(el: ElementRef<'a>, css: &str) -> Option<ElementRef<'a>> {
     el.select(&compile(css)?).next()
 }
 
-/// The smallest element of `record` whose text holds a date.
+/// The element of `record` that holds its date: of the innermost elements whose short text holds
+/// one, the first in the page (a thread's start date comes before its last post's).
 fn date_element<'a>(record: ElementRef<'a>, rules: &DateRules) -> Option<ElementRef<'a>> {
-    record
-        .descendent_elements()
-        .filter_map(|e| {
-            let text = collapse(&visible_text(e));
-            let len = text.chars().count();
-            (len > 0 && len <= 120 && date::find(&text, rules).is_some()).then_some((len, e))
-        })
-        .min_by_key(|(len, _)| *len)
-        .map(|(_, e)| e)
+    let holds = |e: &ElementRef<'_>| {
+        let text = collapse(&visible_text(*e));
+        let len = text.chars().count();
+        len > 0 && len <= 120 && date::find(&text, rules).is_some()
+    };
+    let found: Vec<ElementRef<'a>> = record.descendent_elements().filter(holds).collect();
+    let inner = |e: &ElementRef<'_>| {
+        !found
+            .iter()
+            .any(|o| o.id() != e.id() && o.ancestors().any(|a| a.id() == e.id()))
+    };
+    found.iter().copied().find(inner)
 }
 
 /// The record's block of text that is not its title or date: the longest one, of 40 characters
