@@ -61,6 +61,9 @@ pub struct PageContext<'a> {
     /// The listing's next page, for a first detection to tell the listing (new links on every
     /// page) from navigation (the same links on every page).
     pub next: Option<&'a Loaded>,
+    /// A later page of a walk: it is read the way page 1 was, and where that finds nothing the
+    /// page is empty (the walk ends there), never detected afresh.
+    pub later: bool,
 }
 
 impl PageContext<'_> {
@@ -71,6 +74,7 @@ impl PageContext<'_> {
             offset: 0,
             detected: None,
             next: None,
+            later: false,
         }
     }
 }
@@ -90,7 +94,13 @@ pub fn read_page(
     let (listing, detection) = match (format, &source.select, &source.preset) {
         (Format::Text, _, _) => (extract::text::extract(&decoded.text, &source.rules), None),
         (Format::Html, Some(select), _) => (extract::html::extract(&decoded.text, select), None),
-        (Format::Html, None, Some(preset)) => (preset_listing(&decoded.text, preset)?, None),
+        (Format::Html, None, Some(preset)) => match preset_listing(&decoded.text, preset) {
+            Err(PipelineError::Extract(ExtractError::PresetFindsNothing(_))) if at.later => (
+                extract::html::page(&Html::parse_document(&decoded.text)),
+                None,
+            ),
+            other => (other?, None),
+        },
         (Format::Html, None, None) => {
             let (listing, found) = detected_listing(&decoded.text, page_url, at)?;
             (listing, Some(found))
@@ -103,6 +113,8 @@ pub fn read_page(
     {
         rules.day_first = day_first;
     }
+    // A saved file was seen when it was saved: its undated entries date from then, and its
+    // "3 hours ago" counts from then too.
     let seen_at = loaded.modified.map(DateTime::<Utc>::from).unwrap_or(at.now);
     // The default category: the listing's tag, else the title the user gave the feed.
     let term: Vec<String> = term::tag_term(listing.heading.as_deref(), listing.title.as_deref())
@@ -114,7 +126,7 @@ pub fn read_page(
         page_url,
         rules,
         categories: source.categories.as_deref().unwrap_or(&term),
-        now: at.now,
+        now: seen_at,
         seen_at: seen_at.trunc_subsecs(0).fixed_offset() - Duration::seconds(at.offset as i64),
     };
     let mut normalized = normalize::normalize(&listing, &ctx, ids);
@@ -178,7 +190,7 @@ fn detected_listing(
     let before = at.detected;
     if let Some(d) = before {
         let listing = extract::with_recipe(&doc, &d.recipe);
-        if !listing.entries.is_empty() {
+        if !listing.entries.is_empty() || at.later {
             return Ok((listing, d.clone()));
         }
     }

@@ -228,7 +228,15 @@ fn suggest_prints_a_block_that_reads_the_page() {
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stdout.contains("found by generic detection"), "{stdout}");
-    assert!(stdout.contains("# First 5 entries:"), "{stdout}");
+    assert!(
+        stdout.contains("# First 5 of the 20 entries found:"),
+        "{stdout}"
+    );
+    // The path is absolute: the config reads relative paths from its own folder.
+    assert!(
+        stdout.contains(&format!("path = {:?}", saved.display().to_string())),
+        "{stdout}"
+    );
     let config =
         format!("[output]\ndir = \"out\"\nbase_url = \"https://feeds.example.org/\"\n\n{stdout}");
     let config = tagfeed::config::parse(&config).unwrap();
@@ -360,6 +368,12 @@ fn the_next_page_tells_the_listing_from_navigation() {
     let targets = server.targets();
     let twice = targets.iter().filter(|t| *t == "/news/page/2").count();
     assert_eq!(twice, 1, "{targets:?}");
+    let robots = server
+        .hits()
+        .iter()
+        .filter(|h| h.req.target == "/robots.txt")
+        .count();
+    assert_eq!(robots, 1, "robots.txt once per site and run: {targets:?}");
 }
 
 /// `suggest --next` compares two saved pages the same way; `--one-page` shows what one page alone
@@ -391,4 +405,84 @@ fn suggest_compares_two_saved_pages() {
         both.contains("repeats on the next page with new links"),
         "{both}"
     );
+}
+
+/// A page of four articles and a link to its (empty) next page.
+fn articles() -> String {
+    let items: String = (1..=4)
+        .map(|i| {
+            format!(
+                "<article class=\"story\"><h2><a href=\"/news/a{i}\">Council approves the budget of district {i}</a></h2>\
+                 <p>May {i}, 2024. The district council voted on the plan for the coming year, and \
+                 the mayor said so.</p></article>"
+            )
+        })
+        .collect();
+    format!(
+        "<html><body><main><h1>News</h1>{items}<a rel=\"next\" href=\"/news/page/2\">Older</a></main></body></html>"
+    )
+}
+
+/// A later page with no list ends the walk; it does not fail the source (first run, detection
+/// or a preset alike).
+#[test]
+fn a_later_page_without_a_list_ends_the_walk() {
+    use crate::http::{FAST, project};
+    use crate::server::{Req, Resp, Server};
+    let discourse =
+        std::fs::read_to_string(root().join("tests/fixtures/presets/discourse.html")).unwrap();
+    let server = Server::start(move |req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        "/news/page/1" => Resp::html(articles()),
+        "/latest" => Resp::html(discourse.clone()),
+        _ => Resp::html("<html><body><p>Nothing here yet.</p></body></html>"),
+    });
+    let sources = format!(
+        "[[source]]\nname = \"news\"\nurl = \"{}\"\n\n[[source]]\nname = \"forum\"\nurl = \"{}\"\npreset = \"discourse\"\n",
+        server.url("/news/page/1"),
+        server.url("/latest")
+    );
+    let (_dir, config) = project(FAST, &sources);
+    let reports = crate::support::run_ok(&config);
+    let stored: Vec<usize> = reports.iter().map(|r| r.stored.new).collect();
+    assert_eq!(stored, [4, 4], "{reports:?}");
+    assert!(reports.iter().all(|r| r.pages == 2), "{reports:?}");
+}
+
+/// A saved page's "2 days ago" counts from when the file was saved, not from today.
+#[test]
+fn relative_dates_in_a_saved_file_count_from_its_saving() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.html");
+    std::fs::write(
+        &path,
+        "<html><body><ul>\
+         <li class=\"n\"><a href=\"https://e.org/a\">A</a> <span class=\"date\">vor 2 Tagen</span></li>\
+         <li class=\"n\"><a href=\"https://e.org/b\">B</a> <span class=\"date\">vor 3 Tagen</span></li>\
+         </ul></body></html>",
+    )
+    .unwrap();
+    let saved: std::time::SystemTime = DateTime::parse_from_rfc3339("2020-11-20T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+        .into();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(saved)
+        .unwrap();
+    let text = format!(
+        "[output]\ndir = \"out\"\nbase_url = \"https://feeds.example.org/\"\n\n[[source]]\nname = \"s\"\npath = {:?}\n[source.select]\nitem = \"li.n\"\ndate = \"span.date\"\n",
+        path
+    );
+    let config = tagfeed::config::parse(&text).unwrap();
+    let read = crate::support::read_source(&config, "s");
+    let days: Vec<String> = read
+        .normalized
+        .entries
+        .iter()
+        .map(|e| e.published.unwrap().date_naive().to_string())
+        .collect();
+    assert_eq!(days, ["2020-11-18", "2020-11-17"]);
 }

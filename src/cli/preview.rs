@@ -141,11 +141,15 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
 
 /// Reads the file, or fetches the page (politely, honouring robots.txt, like a run).
 pub(super) fn load(source: &Source, fetch: FetchSettings) -> anyhow::Result<Loaded> {
+    load_with(&Fetcher::new(fetch)?, source)
+}
+
+/// [`load`] with a fetcher that lives longer (robots.txt is then read once for several pages).
+pub(super) fn load_with(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Loaded> {
     let url = match &source.input {
         Input::Path(p) => return Ok(tagfeed::source::read_file(p)?),
         Input::Url(u) => u,
     };
-    let fetcher = Fetcher::new(fetch)?;
     match runtime()?.block_on(fetcher.get(url, &source.fetch, None))? {
         Response::Page(p) => Ok(p.into()),
         Response::NotModified => anyhow::bail!("{url}: unexpected 304 Not Modified"),
@@ -172,15 +176,15 @@ fn apply_flags(s: &mut Source, a: &PreviewArgs) -> Result<(), String> {
             .transpose()
     };
     if let Some(name) = &a.preset {
-        if presets::named(name).is_none() {
+        let Some(known) = presets::named(name) else {
             return Err(format!(
-                "--preset: unknown preset {name:?}; known presets: {}",
-                presets::names()
+                "--preset: unknown preset {name:?}; {}",
+                presets::unknown(name)
             ));
-        }
+        };
         s.select = None;
         s.preset = Some(PresetChoice {
-            name: name.clone(),
+            name: known.name.clone(),
             over: Partial::default(),
         });
     }

@@ -10,13 +10,14 @@ use scraper::Html;
 use serde_json::json;
 use tagfeed::detect::{self, Detection, FeedLink, Method, presets};
 use tagfeed::extract::ExtractError;
+use tagfeed::fetch::Fetcher;
 use tagfeed::model::Entry;
 use tagfeed::normalize::Ids;
 use tagfeed::pipeline::{self, PageContext};
 use tagfeed::source::{Input, Source, charset};
 use url::Url;
 
-use super::preview::{entry_json, load, table};
+use super::preview::{entry_json, load_with, table};
 use super::{Exit, Global, UsageError, print_json, print_warnings};
 
 #[derive(Debug, Args)]
@@ -47,20 +48,24 @@ pub struct SuggestArgs {
 struct Suggestion {
     detection: Detection,
     timezone: Option<String>,
+    /// Entries found on the page, of which `entries` are the first 5.
+    found: usize,
     entries: Vec<Entry>,
     toml: String,
 }
 
 pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
     let input = Input::parse(&a.input).map_err(|e| UsageError(e.to_string()))?;
-    let mut source = Source::new(name_for(&input), input.clone());
+    let mut source = Source::new(unique_name(g, name_for(&input)), input.clone());
     source.page_url = a.page_url.clone();
     source.categories = Some(Vec::new());
-    let loaded = load(&source, Default::default())?;
+    // One fetcher for both pages: robots.txt is read once.
+    let fetcher = Fetcher::new(Default::default())?;
+    let loaded = load_with(&fetcher, &source)?;
     let page_url = source.page_url.clone().or_else(|| loaded.url.clone());
     let html = charset::decode(&loaded.bytes, loaded.charset.as_deref()).text;
     let doc = Html::parse_document(&html);
-    let next = second_page(a, &source, &doc, page_url.as_ref())?;
+    let next = second_page(&fetcher, a, &source, &doc, page_url.as_ref())?;
     let k = if a.all { 3 } else { 1 };
     let found = match (&next, a.all) {
         (Some((next, url)), true) => {
@@ -72,49 +77,92 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
         (None, true) => detect::ranked(&doc, page_url.as_ref(), k),
         (None, false) => detect::detect(&doc, page_url.as_ref(), k),
     };
-    if found.is_empty() {
-        return Err(anyhow::Error::from(ExtractError::NothingFound).context(a.input.clone()));
-    }
+    // With --all the candidates are shown even when none is sure enough; then every block is
+    // commented out and the exit code says nothing was found.
+    let sure = found.first().is_some_and(detect::sure_enough);
     let feeds = detect::feeds(&doc, page_url.as_ref());
     let at = PageContext::at(SystemTime::now().into());
     let mut suggestions = Vec::new();
     for (i, d) in found.into_iter().enumerate() {
-        let mut s = source.clone();
-        s.select = d.selectors().cloned();
-        s.rules.timezone = Default::default();
-        let timezone = match &d.method {
-            Method::Preset(name) => presets::named(name).and_then(|p| p.timezone.clone()),
-            _ => None,
-        };
-        if let Some(tz) = timezone.as_deref().and_then(|t| t.parse().ok()) {
-            s.rules.timezone = tz;
-        }
-        let read = pipeline::read_page(&s, &loaded, &mut Ids::default(), at)
-            .with_context(|| a.input.clone())?;
-        if i == 0 {
-            print_warnings(g, &a.input, &read.normalized.warnings);
-        }
-        let entries: Vec<Entry> = read.normalized.entries.into_iter().take(5).collect();
-        let toml = block(&s, &d, timezone.as_deref(), i > 0);
-        suggestions.push(Suggestion {
-            detection: d,
-            timezone,
-            entries,
-            toml,
-        });
+        let s = suggestion(g, a, &source, &loaded, at, d, i > 0 || !sure, i == 0)?;
+        suggestions.push(s);
     }
     if a.json {
         print_json(&to_json(a, page_url.as_ref(), &feeds, &suggestions)).context("writing JSON")?;
+    } else {
+        let own = detect::own_feed(&feeds, page_url.as_ref());
+        print!("{}", text(a, own, &suggestions, g.quiet));
+    }
+    if sure {
         return Ok(Exit::Ok);
     }
-    let own = detect::own_feed(&feeds, page_url.as_ref());
-    print!("{}", text(a, own, &suggestions, g.quiet));
-    Ok(Exit::Ok)
+    let e = anyhow::Error::from(ExtractError::NothingFound).context(a.input.clone());
+    match suggestions.is_empty() && !a.json {
+        true => Err(e),
+        false => {
+            eprintln!("error: {e:#}");
+            Ok(Exit::Failed)
+        }
+    }
+}
+
+/// One candidate read the way a source with its selectors would read the page.
+#[allow(clippy::too_many_arguments)]
+fn suggestion(
+    g: &Global,
+    a: &SuggestArgs,
+    source: &Source,
+    loaded: &tagfeed::source::Loaded,
+    at: PageContext<'_>,
+    d: Detection,
+    muted: bool,
+    first: bool,
+) -> anyhow::Result<Suggestion> {
+    let mut s = source.clone();
+    s.select = d.selectors().cloned();
+    let timezone = match &d.method {
+        Method::Preset(name) => presets::named(name).and_then(|p| p.timezone.clone()),
+        _ => None,
+    };
+    if let Some(tz) = timezone.as_deref().and_then(|t| t.parse().ok()) {
+        s.rules.timezone = tz;
+    }
+    let read = pipeline::read_page(&s, loaded, &mut Ids::default(), at)
+        .with_context(|| a.input.clone())?;
+    if first {
+        print_warnings(g, &a.input, &read.normalized.warnings);
+    }
+    let found = read.normalized.entries.len();
+    let entries: Vec<Entry> = read.normalized.entries.into_iter().take(5).collect();
+    let toml = block(&s, &d, timezone.as_deref(), muted);
+    Ok(Suggestion {
+        detection: d,
+        timezone,
+        found,
+        entries,
+        toml,
+    })
+}
+
+/// `name`, or `name-2`, `name-3`… when the config (if there is one) already has it.
+fn unique_name(g: &Global, name: String) -> String {
+    let Ok(config) = tagfeed::config::load(&g.config) else {
+        return name;
+    };
+    let taken: Vec<&str> = config.feed_names().collect();
+    (1..)
+        .map(|n| match n {
+            1 => name.clone(),
+            n => format!("{name}-{n}"),
+        })
+        .find(|candidate| !taken.contains(&candidate.as_str()))
+        .unwrap_or(name)
 }
 
 /// The second page to compare with: `--next`, else (for a URL) the page's own next link. A next
 /// link that cannot be fetched only means reading one page.
 fn second_page(
+    fetcher: &Fetcher,
     a: &SuggestArgs,
     source: &Source,
     doc: &Html,
@@ -128,7 +176,7 @@ fn second_page(
         let input = Input::parse(next).map_err(|e| UsageError(format!("--next: {e}")))?;
         let mut s = source.clone();
         s.input = input;
-        let loaded = load(&s, Default::default()).with_context(|| format!("--next {next}"))?;
+        let loaded = load_with(fetcher, &s).with_context(|| format!("--next {next}"))?;
         // A saved copy's relative links read as the first page's site.
         return Ok(Some(parse(loaded, page_url.cloned())));
     }
@@ -140,7 +188,7 @@ fn second_page(
     };
     let mut s = source.clone();
     s.input = Input::Url(url.clone());
-    Ok(load(&s, Default::default())
+    Ok(load_with(fetcher, &s)
         .ok()
         .map(|loaded| parse(loaded, Some(url))))
 }
@@ -178,7 +226,11 @@ fn text(a: &SuggestArgs, own: Option<&FeedLink>, all: &[Suggestion], quiet: bool
             ));
         }
         if !quiet {
-            notes.push_str(&format!("First {} entries:\n", s.entries.len()));
+            notes.push_str(&format!(
+                "First {} of the {} entries found:\n",
+                s.entries.len(),
+                s.found
+            ));
             notes.push_str(&table(&s.entries));
         }
         for line in notes.lines() {
@@ -197,6 +249,8 @@ fn block(s: &Source, d: &Detection, timezone: Option<&str>, muted: bool) -> Stri
     match &s.input {
         Input::Url(u) => lines.push(format!("url = {}", q(u.as_str()))),
         Input::Path(p) => {
+            // Absolute: the config reads relative paths from its own folder, not from here.
+            let p = std::path::absolute(p).unwrap_or_else(|_| p.clone());
             lines.push(format!("path = {}", q(&p.display().to_string())));
             if let Some(page) = &s.page_url {
                 lines.push(format!("page_url = {}", q(page.as_str())));
@@ -242,7 +296,9 @@ fn to_json(
                 "method": d.method.to_string(),
                 "preset": match &d.method { Method::Preset(n) => Some(n.as_str()), _ => None },
                 "confidence": d.confidence,
+                "sure_enough": detect::sure_enough(d),
                 "reasons": d.reasons,
+                "found": s.found,
                 "select": d.selectors().map(|sel| sel.written().into_iter()
                     .map(|(k, v)| (k.to_string(), json!(v)))
                     .collect::<serde_json::Map<_, _>>()),

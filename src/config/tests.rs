@@ -95,7 +95,10 @@ fn presets_are_named_and_written_over() {
         e.contains("source[0].preset: unknown preset \"wordpres\""),
         "{e}"
     );
-    assert!(e.contains("known presets: defense-gov,"), "{e}");
+    assert!(e.contains("did you mean \"wordpress\"?"), "{e}");
+    assert!(e.contains("The presets are: defense-gov,"), "{e}");
+    let c = parse(&with_source("preset = \"WordPress\"\n")).unwrap();
+    assert_eq!(c.sources[0].preset.as_ref().unwrap().name, "wordpress");
 }
 
 #[test]

@@ -510,15 +510,14 @@ fn choice(
             _ => Ok((None, None)),
         };
     };
-    let name = preset.get_ref().trim();
-    if crate::detect::presets::named(name).is_none() {
+    let Some(known) = crate::detect::presets::named(preset.get_ref()) else {
+        let name = preset.get_ref().trim();
         return Err(
-            ConfigError::at(text, preset.span(), format!("unknown preset {name:?}")).help(format!(
-                "known presets: {}",
-                crate::detect::presets::names()
-            )),
+            ConfigError::at(text, preset.span(), format!("unknown preset {name:?}"))
+                .help(crate::detect::presets::unknown(name)),
         );
-    }
+    };
+    let name = known.name.as_str();
     let choice = PresetChoice {
         name: name.to_string(),
         over: partial.unwrap_or_default(),

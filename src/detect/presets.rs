@@ -182,9 +182,25 @@ pub fn names() -> String {
         .join(", ")
 }
 
-/// The preset called `name`.
+/// The preset called `name` (whatever its case: "WordPress" is "wordpress").
 pub fn named(name: &str) -> Option<&'static Preset> {
-    all().iter().find(|p| p.name == name)
+    all()
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+}
+
+/// Why `name` names no preset, and what to write instead: the closest name, then all of them.
+pub fn unknown(name: &str) -> String {
+    let wanted = name.trim().to_lowercase();
+    let closest = all()
+        .iter()
+        .map(|p| (strsim::levenshtein(&p.name, &wanted), p.name.as_str()))
+        .filter(|(d, _)| *d <= 3)
+        .min();
+    match closest {
+        Some((_, best)) => format!("did you mean {best:?}? The presets are: {}", names()),
+        None => format!("the presets are: {}", names()),
+    }
 }
 
 /// The page's `<meta name="generator">`, lowercase.

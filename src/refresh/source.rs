@@ -208,6 +208,7 @@ pub(super) async fn walk(
             offset,
             detected,
             next: next_loaded.as_ref(),
+            later: n > 1,
         };
         let read = pipeline::read_page(source, &loaded, &mut known.ids, at)?;
         offset += read.listing.entries.len();
