@@ -51,6 +51,11 @@ pub enum Command {
     /// Show the entries tagfeed would extract from a saved listing or a URL (to develop selectors)
     Preview(Box<preview::PreviewArgs>),
     /// Find a listing's items without selectors and print a ready [[source]] block for the config
+    ///
+    /// The block goes to stdout, with what was found (method, confidence, first entries, the
+    /// page's own feed) as TOML comments, so `tagfeed suggest URL >> tagfeed.toml` works; warnings
+    /// go to stderr. Its name is kept unique among the config's sources. Exit 1 when the page
+    /// holds no list tagfeed is sure of (with --all the candidates are then all commented out).
     Suggest(Box<suggest::SuggestArgs>),
     /// Show each source's state: ok, failing since when and why, or stale
     Status(status::StatusArgs),

@@ -36,7 +36,7 @@ pub struct SuggestArgs {
     /// Read one page only: do not follow the page's next link
     #[arg(long, conflicts_with = "next")]
     pub one_page: bool,
-    /// List the top 3 candidates (the others commented out), not only the best
+    /// List the top 3 candidates, not only the best (the runners-up commented out)
     #[arg(long)]
     pub all: bool,
     /// Print JSON instead of a config block
