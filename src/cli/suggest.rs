@@ -14,7 +14,7 @@ use tagfeed::fetch::Fetcher;
 use tagfeed::model::Entry;
 use tagfeed::normalize::Ids;
 use tagfeed::pipeline::{self, PageContext};
-use tagfeed::source::{Input, Source, charset};
+use tagfeed::source::{Format, Input, Source, charset};
 use url::Url;
 
 use super::preview::{entry_json, load_with, table};
@@ -64,6 +64,9 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
     let loaded = load_with(&fetcher, &source)?;
     let page_url = source.page_url.clone().or_else(|| loaded.url.clone());
     let html = charset::decode(&loaded.bytes, loaded.charset.as_deref()).text;
+    if Format::guess(&html) == Format::Text {
+        return suggest_text(g, a, &source, &loaded);
+    }
     let doc = Html::parse_document(&html);
     let next = second_page(&fetcher, a, &source, &doc, page_url.as_ref())?;
     let k = if a.all { 3 } else { 1 };
@@ -244,19 +247,7 @@ fn text(a: &SuggestArgs, own: Option<&FeedLink>, all: &[Suggestion], quiet: bool
 
 /// `[[source]]` with the detected selectors; every line commented out when `muted`.
 fn block(s: &Source, d: &Detection, timezone: Option<&str>, muted: bool) -> String {
-    let q = |v: &str| toml::Value::String(v.to_string()).to_string();
-    let mut lines = vec!["[[source]]".to_string(), format!("name = {}", q(&s.name))];
-    match &s.input {
-        Input::Url(u) => lines.push(format!("url = {}", q(u.as_str()))),
-        Input::Path(p) => {
-            // Absolute: the config reads relative paths from its own folder, not from here.
-            let p = std::path::absolute(p).unwrap_or_else(|_| p.clone());
-            lines.push(format!("path = {}", q(&p.display().to_string())));
-            if let Some(page) = &s.page_url {
-                lines.push(format!("page_url = {}", q(page.as_str())));
-            }
-        }
-    }
+    let mut lines = head(s);
     if let Some(tz) = timezone {
         lines.push(format!("timezone = {}", q(tz)));
     }
@@ -280,6 +271,84 @@ fn block(s: &Source, d: &Detection, timezone: Option<&str>, muted: bool) -> Stri
     }
     let prefix = if muted { "# " } else { "" };
     lines.iter().map(|l| format!("{prefix}{l}\n")).collect()
+}
+
+/// A TOML string.
+fn q(v: &str) -> String {
+    toml::Value::String(v.to_string()).to_string()
+}
+
+/// The block's first lines: `[[source]]`, its name, where the page is.
+fn head(s: &Source) -> Vec<String> {
+    let mut lines = vec!["[[source]]".to_string(), format!("name = {}", q(&s.name))];
+    match &s.input {
+        Input::Url(u) => lines.push(format!("url = {}", q(u.as_str()))),
+        Input::Path(p) => {
+            // Absolute: the config reads relative paths from its own folder, not from here.
+            let p = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+            lines.push(format!("path = {}", q(&p.display().to_string())));
+            if let Some(page) = &s.page_url {
+                lines.push(format!("page_url = {}", q(page.as_str())));
+            }
+        }
+    }
+    lines
+}
+
+/// A plain-text listing (a date line, a title line, a summary, repeated) needs no selectors:
+/// its block says `format = "text"`.
+fn suggest_text(
+    g: &Global,
+    a: &SuggestArgs,
+    source: &Source,
+    loaded: &tagfeed::source::Loaded,
+) -> anyhow::Result<Exit> {
+    let mut s = source.clone();
+    s.format = Some(Format::Text);
+    let at = PageContext::at(SystemTime::now().into());
+    let read = pipeline::read_page(&s, loaded, &mut Ids::default(), at)
+        .with_context(|| a.input.clone())?;
+    print_warnings(g, &a.input, &read.normalized.warnings);
+    let entries = &read.normalized.entries;
+    if entries.is_empty() {
+        anyhow::bail!(
+            "{}: a text listing, but no line of it reads as a date: each entry starts with a date \
+             line (\"Oct. 9, 2020\"), then its title",
+            a.input
+        );
+    }
+    let mut lines = head(&s);
+    lines.push("format = \"text\"".into());
+    let toml: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let first: Vec<Entry> = entries.iter().take(5).cloned().collect();
+    if a.json {
+        print_json(&json!({
+            "input": a.input,
+            "format": "text",
+            "found": entries.len(),
+            "entries": first.iter().map(entry_json).collect::<Vec<_>>(),
+            "toml": toml,
+        }))
+        .context("writing JSON")?;
+        return Ok(Exit::Ok);
+    }
+    let mut notes = format!(
+        "tagfeed suggest {}: a text listing (a date line starts each entry): {} entries\n",
+        a.input,
+        entries.len()
+    );
+    if !g.quiet {
+        notes.push_str(&format!(
+            "First {} entries:\n{}",
+            first.len(),
+            table(&first)
+        ));
+    }
+    for line in notes.lines() {
+        print!("{}", format!("# {line}\n").replace("# \n", "#\n"));
+    }
+    print!("{toml}");
+    Ok(Exit::Ok)
 }
 
 fn to_json(
