@@ -15,6 +15,7 @@ fn every_command_has_help() {
         vec!["merge", "--help"],
         vec!["daemon", "--help"],
         vec!["serve", "--help"],
+        vec!["suggest", "--help"],
     ] {
         let out = tagfeed().args(&args).output().unwrap();
         let (stdout, _) = texts(&out);
@@ -48,6 +49,13 @@ fn run_writes_feeds_and_reports_each_source() {
             .0
             .contains("rss.xml unchanged, atom.xml unchanged")
     );
+    // In a pipe the lines come in the config's order, whichever source finished first.
+    let order: Vec<String> = texts(&again)
+        .0
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(order, ["partnerships", "partnerships-html"], "{order:?}");
     // -q: nothing at all on success, for cron mail.
     let quiet = run_in(dir.path(), &["run", "-q"]);
     assert_eq!(quiet.status.code(), Some(0));

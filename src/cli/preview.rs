@@ -147,7 +147,14 @@ pub(super) fn load(source: &Source, fetch: FetchSettings) -> anyhow::Result<Load
 /// [`load`] with a fetcher that lives longer (robots.txt is then read once for several pages).
 pub(super) fn load_with(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Loaded> {
     let url = match &source.input {
-        Input::Path(p) => return Ok(tagfeed::source::read_file(p)?),
+        Input::Path(p) => {
+            // A file named on the command line: relative to here, not to a config's folder.
+            return tagfeed::source::read_file(p).map_err(|e| match e {
+                tagfeed::source::SourceError::Read { path, source } => {
+                    anyhow::anyhow!("cannot read {}: {source}", path.display())
+                }
+            });
+        }
         Input::Url(u) => u,
     };
     match runtime()?.block_on(fetcher.get(url, &source.fetch, None))? {

@@ -55,11 +55,22 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     };
     let bar = progress_bar(g, a, selected);
     let width = name_width(&config);
+    // On a terminal each line shows as its source finishes; elsewhere (cron, pipes) all lines
+    // come at the end in the config's order, so two identical runs print the same.
+    let live = std::io::stdout().is_terminal();
     let report = runtime()?.block_on(refresh::run(&config, &mut store, fetcher, &opts, |o| {
         bar.inc(1);
-        bar.suspend(|| print_outcome(g, a, o, width));
+        if live {
+            bar.suspend(|| print_outcome(g, a, o, width));
+        }
     }));
     bar.finish_and_clear();
+    if !live {
+        report
+            .outcomes
+            .iter()
+            .for_each(|o| print_outcome(g, a, o, width));
+    }
     let failed = report.failed();
     if let Err(e) = &report.opml {
         eprintln!("error: {}: {e}", opml::FILE);
