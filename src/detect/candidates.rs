@@ -55,6 +55,9 @@ pub(crate) struct Group<'a> {
     pub classes: Vec<&'a str>,
     /// The records, in document order.
     pub records: Vec<ElementRef<'a>>,
+    /// Each record goes on in the element right after it (a `<dt>` and its `<dd>`, a table row
+    /// and the row of details below it).
+    pub paired: bool,
 }
 
 fn has_link(el: ElementRef<'_>) -> bool {
@@ -84,6 +87,12 @@ pub(crate) fn groups<'a>(root: ElementRef<'a>, min: usize) -> Vec<Group<'a>> {
         for (tag, members) in by_tag.into_iter().filter(|(_, m)| m.len() >= 2) {
             split(tag, &members, &mut found);
         }
+        // A record that goes on in the next element is read whole, not by halves.
+        if let Some(paired) = pairs(parent) {
+            let ids: Vec<NodeId> = paired.records.iter().map(|r| r.id()).collect();
+            found.retain(|g| g.records.iter().map(|r| r.id()).ne(ids.iter().copied()));
+            found.push(paired);
+        }
     }
     let mut groups = join_sibling_parents(found);
     // Most records must hold a link; those that hold none (a section header dressed as a post)
@@ -98,6 +107,32 @@ pub(crate) fn groups<'a>(root: ElementRef<'a>, min: usize) -> Vec<Group<'a>> {
         g.records.len() >= min && 2 * g.records.len() > total
     });
     groups
+}
+
+/// Children that alternate between two kinds (`dt`, `dd`, `dt`, `dd`…; `tr.athing`, `tr`, …): the
+/// first of each pair as a record that goes on in the second.
+fn pairs<'a>(parent: ElementRef<'a>) -> Option<Group<'a>> {
+    let kids: Vec<ElementRef<'a>> = parent
+        .child_elements()
+        .filter(|c| !SKIP.contains(&c.value().name()))
+        .collect();
+    if kids.len() < 4 || !kids.len().is_multiple_of(2) {
+        return None;
+    }
+    let kind = |e: &ElementRef<'a>| -> (&'a str, Vec<&'a str>) { (e.value().name(), classes(*e)) };
+    let (first, second) = (kind(&kids[0]), kind(&kids[1]));
+    if first == second {
+        return None;
+    }
+    let alternate = kids
+        .chunks(2)
+        .all(|p| kind(&p[0]) == first && kind(&p[1]) == second);
+    alternate.then(|| Group {
+        tag: kids[0].value().name(),
+        classes: first.1.clone(),
+        records: kids.iter().step_by(2).copied().collect(),
+        paired: true,
+    })
 }
 
 /// The groups one set of same-tag siblings makes: its core and each further shared class.
@@ -132,6 +167,7 @@ fn split<'a>(tag: &'a str, members: &[ElementRef<'a>], out: &mut Vec<Group<'a>>)
             tag,
             classes: core.clone(),
             records,
+            paired: false,
         });
     }
     for (class, n) in &counts {
@@ -143,6 +179,7 @@ fn split<'a>(tag: &'a str, members: &[ElementRef<'a>], out: &mut Vec<Group<'a>>)
                 tag,
                 records: with(&wanted),
                 classes: wanted,
+                paired: false,
             });
         }
     }

@@ -10,7 +10,7 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Selector};
 
 use super::candidates::{Group, classes};
-use super::features::Reader;
+use super::features::{self, Reader, scopes};
 use crate::date::{self, DateRules};
 use crate::extract::html::{self, visible_text};
 use crate::source::{Field, Selectors};
@@ -91,14 +91,24 @@ pub(crate) fn item_selector(root: ElementRef<'_>, group: &Group<'_>) -> Option<S
     best.filter(|(f1, _)| *f1 >= 0.8).map(|(_, css)| css)
 }
 
-/// The steps from `record` (not included) down to `target`.
+/// The steps from `record` (not included) down to `target`; for a target in the element after
+/// the record, `"+"` and the steps from that element (included) down.
 fn path(record: ElementRef<'_>, target: ElementRef<'_>) -> Vec<String> {
+    let after = record.next_siblings().find_map(ElementRef::wrap);
     let mut steps = vec![step(target)];
+    if after.is_some_and(|s| s.id() == target.id()) {
+        steps.insert(0, "+".into());
+        return steps;
+    }
     for a in target.ancestors().filter_map(ElementRef::wrap) {
         if a.id() == record.id() {
             return steps;
         }
         steps.insert(0, step(a));
+        if after.is_some_and(|s| s.id() == a.id()) {
+            steps.insert(0, "+".into());
+            return steps;
+        }
     }
     steps
 }
@@ -115,17 +125,24 @@ fn relative(pairs: &[(ElementRef<'_>, ElementRef<'_>)]) -> Option<String> {
         .max_by_key(|(p, n)| (*n, std::cmp::Reverse(p.len())))?
         .0;
     let mut best: Option<(f64, String)> = None;
+    // A target in the element after the record is written "+ …" (see `Field`).
+    let (prefix, common) = match common.split_first() {
+        Some((plus, rest)) if plus == "+" => ("+ ", rest.to_vec()),
+        _ => ("", common),
+    };
     // Each tail of the path with descendant steps, then with child steps ("div.box > a" where a
     // date link sits deeper in the same box).
     let tails = (1..=common.len()).flat_map(|k| {
         let tail = &common[common.len() - k..];
-        [tail.join(" "), tail.join(" > ")]
+        [tail.join(" "), tail.join(" > ")].map(|css| format!("{prefix}{css}"))
     });
     for css in tails {
-        let Some(sel) = compile(&css) else { continue };
+        let Ok(field) = Field::parse(&css) else {
+            continue;
+        };
         let hit = pairs
             .iter()
-            .filter(|(r, t)| r.select(&sel).next().is_some_and(|e| e.id() == t.id()))
+            .filter(|(r, t)| field.elements(*r).first().is_some_and(|e| e.id() == t.id()))
             .count() as f64
             / pairs.len() as f64;
         if hit >= 0.9 {
@@ -224,15 +241,14 @@ pub(crate) fn selectors(
     let mut summaries = Vec::new();
     let (records, reading) = reader.read(group);
     for ((&r, rec), main) in group.records.iter().zip(&records).zip(&reading.main) {
+        let parts = scopes(r, group.paired);
+        let find = |id| find(&parts, id);
         let main = main.map(|i| &rec.links[i]);
-        let link = main.and_then(|l| find(r, l.id));
-        let heading = rec.heading.as_ref().and_then(|h| find(r, h.0));
-        let title = match main {
-            Some(l) if l.in_heading => heading.or(link),
-            Some(l) => l.inner_title.as_ref().and_then(|t| find(r, t.0)).or(link),
-            None => heading,
-        };
-        let date = html::date_element(r).or_else(|| date_element(r, rules));
+        let link = main.and_then(|l| find(l.id));
+        let title = features::title_of(rec, main).and_then(|(id, _)| find(id));
+        let date = parts
+            .iter()
+            .find_map(|p| html::date_element(*p).or_else(|| date_element(*p, rules)));
         if let Some(t) = title {
             titles.push((r, t));
         }
@@ -242,7 +258,11 @@ pub(crate) fn selectors(
         if let Some(d) = date {
             dates.push((r, d));
         }
-        if let Some(s) = summary_element(r, title, date) {
+        let summary = parts
+            .iter()
+            .filter_map(|p| summary_element(*p, title, date))
+            .max_by_key(|e| collapse(&visible_text(*e)).chars().count());
+        if let Some(s) = summary {
             summaries.push((r, s));
         }
     }
@@ -274,8 +294,13 @@ fn default_link(r: ElementRef<'_>) -> Option<ElementRef<'_>> {
     }
 }
 
-fn find<'a>(root: ElementRef<'a>, id: NodeId) -> Option<ElementRef<'a>> {
-    root.descendent_elements().find(|e| e.id() == id)
+/// The element `id` among a record's parts (themselves included).
+fn find<'a>(parts: &[ElementRef<'a>], id: NodeId) -> Option<ElementRef<'a>> {
+    parts.iter().find_map(|p| {
+        std::iter::once(*p)
+            .chain(p.descendent_elements())
+            .find(|e| e.id() == id)
+    })
 }
 
 /// The link to the next (older) page of the listing, when the page has a recognisable one.

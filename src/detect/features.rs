@@ -76,6 +76,9 @@ pub(crate) struct Record {
     pub links: Vec<Link>,
     /// The first heading: its element and text.
     pub heading: Option<(NodeId, String)>,
+    /// The first title-named element (class, id, `itemprop`) that holds no link and no date: the
+    /// title of a record whose link shows an id ("arXiv:2111.05049").
+    pub named: Option<(NodeId, String)>,
     /// An element that says it holds a date (`<time>`, `[datetime]`, a date-named class), or a
     /// date in the first words of the text.
     pub has_date: bool,
@@ -102,7 +105,7 @@ pub(crate) struct Reader<'p> {
     base: Option<&'p Url>,
     page: Option<&'p Url>,
     rules: DateRules,
-    cache: HashMap<NodeId, Record>,
+    cache: HashMap<(NodeId, bool), Record>,
 }
 
 impl<'p> Reader<'p> {
@@ -115,12 +118,13 @@ impl<'p> Reader<'p> {
         }
     }
 
-    /// The record `el`, read the first time it is asked for.
-    pub(crate) fn record(&mut self, el: ElementRef<'_>) -> &Record {
+    /// The record `el` (going on in the element after it when `paired`), read the first time it
+    /// is asked for.
+    pub(crate) fn record(&mut self, el: ElementRef<'_>, paired: bool) -> &Record {
         let (base, rules) = (self.base, self.rules);
         self.cache
-            .entry(el.id())
-            .or_insert_with(|| read_record(el, base, &rules))
+            .entry((el.id(), paired))
+            .or_insert_with(|| read_record(el, paired, base, &rules))
     }
 
     /// The records of `group`, and how they read as a list.
@@ -128,7 +132,7 @@ impl<'p> Reader<'p> {
         let records: Vec<Record> = group
             .records
             .iter()
-            .map(|r| self.record(*r).clone())
+            .map(|r| self.record(*r, group.paired).clone())
             .collect();
         let reading = reading(&records, self.page);
         (records, reading)
@@ -181,14 +185,30 @@ fn inner_title(a: ElementRef<'_>) -> Option<(NodeId, String)> {
         .filter(|(_, t)| !t.is_empty() && date::find(t, &rules).is_none())
 }
 
-fn read_link(a: ElementRef<'_>, record: ElementRef<'_>, base: Option<&Url>) -> Option<Link> {
+/// The elements a record is made of: itself, and for a paired record the element after it.
+pub(crate) fn scopes(el: ElementRef<'_>, paired: bool) -> Vec<ElementRef<'_>> {
+    let after = paired
+        .then(|| el.next_siblings().find_map(ElementRef::wrap))
+        .flatten();
+    std::iter::once(el).chain(after).collect()
+}
+
+/// A link of a record, `scope` being the part of the record it is in (`+ ` starts the places of
+/// links in a paired record's second element).
+fn read_link(
+    a: ElementRef<'_>,
+    scope: ElementRef<'_>,
+    after: bool,
+    base: Option<&Url>,
+) -> Option<Link> {
     let url = web_url(a.attr("href")?, base).ok()?;
     let between: Vec<ElementRef<'_>> = std::iter::once(a)
         .chain(
             a.ancestors()
                 .filter_map(ElementRef::wrap)
-                .take_while(|p| p.id() != record.id()),
+                .take_while(|p| p.id() != scope.id()),
         )
+        .chain(after.then_some(scope))
         .collect();
     let text = text_of(a);
     Some(Link {
@@ -196,15 +216,16 @@ fn read_link(a: ElementRef<'_>, record: ElementRef<'_>, base: Option<&Url>) -> O
         id: a.id(),
         // Tags of the elements on the way and the link's own classes: a class on the way that
         // only some records carry ("label-latest" on the newest release) must not split a place.
-        place: between
-            .iter()
-            .rev()
-            .map(|e| match e.id() == a.id() {
-                true => super::derive::step(*e),
-                false => e.value().name().to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
+        place: (if after { "+ " } else { "" }).to_string()
+            + &between
+                .iter()
+                .rev()
+                .map(|e| match e.id() == a.id() {
+                    true => super::derive::step(*e),
+                    false => e.value().name().to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
         in_heading: between.iter().any(|e| is_heading(*e)),
         titled: between.iter().any(|e| titled(*e)),
         inner_title: (text.chars().count() > 80 || crate::extract::html::date_element(a).is_some())
@@ -214,21 +235,42 @@ fn read_link(a: ElementRef<'_>, record: ElementRef<'_>, base: Option<&Url>) -> O
     })
 }
 
-fn read_record(el: ElementRef<'_>, base: Option<&Url>, rules: &DateRules) -> Record {
-    let heading = HEADING.as_ref().and_then(|h| el.select(h).next());
-    let anchors: Vec<ElementRef<'_>> = if el.value().name() == "a" && el.attr("href").is_some() {
-        vec![el]
-    } else {
-        LINKS
-            .as_ref()
-            .map(|s| el.select(s).collect())
-            .unwrap_or_default()
-    };
-    let links: Vec<Link> = anchors
-        .into_iter()
-        .filter_map(|a| read_link(a, el, base))
-        .collect();
-    let text = text_of(el);
+fn read_record(el: ElementRef<'_>, paired: bool, base: Option<&Url>, rules: &DateRules) -> Record {
+    let parts = scopes(el, paired);
+    let heading = parts
+        .iter()
+        .find_map(|p| HEADING.as_ref().and_then(|h| p.select(h).next()));
+    let mut links: Vec<Link> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let anchors: Vec<ElementRef<'_>> =
+            if part.value().name() == "a" && part.attr("href").is_some() {
+                vec![*part]
+            } else {
+                LINKS
+                    .as_ref()
+                    .map(|s| part.select(s).collect())
+                    .unwrap_or_default()
+            };
+        links.extend(
+            anchors
+                .into_iter()
+                .filter_map(|a| read_link(a, *part, i > 0, base)),
+        );
+    }
+    let text = parts
+        .iter()
+        .map(|p| text_of(*p))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let named = parts
+        .iter()
+        .flat_map(|p| p.descendent_elements())
+        .filter(|e| {
+            (titled(*e) || matches!(e.value().attr("itemprop"), Some("headline" | "name")))
+                && LINKS.as_ref().is_some_and(|l| e.select(l).next().is_none())
+        })
+        .map(|e| (e.id(), text_of(e)))
+        .find(|(_, t)| !t.is_empty() && date::find(t, rules).is_none());
     let head: String = text.chars().take(240).collect();
     Record {
         link_text_len: links.iter().map(|l| l.text.chars().count()).sum(),
@@ -236,9 +278,12 @@ fn read_record(el: ElementRef<'_>, base: Option<&Url>, rules: &DateRules) -> Rec
         heading: heading
             .map(|h| (h.id(), text_of(h)))
             .filter(|(_, t)| !t.is_empty()),
-        has_date: crate::extract::html::date_element(el).is_some()
+        named,
+        has_date: parts
+            .iter()
+            .any(|p| crate::extract::html::date_element(*p).is_some())
             || date::find(&head, rules).is_some(),
-        text_len: text.chars().count(),
+        text_len: text.trim().chars().count(),
     }
 }
 
@@ -342,16 +387,22 @@ fn fallback_link(r: &Record) -> Option<usize> {
 /// A record's title: its heading when its link is in it (or it has no link), else the link's
 /// own title or text.
 fn title(r: &Record, link: Option<&Link>) -> String {
+    title_of(r, link).map(|(_, t)| t).unwrap_or_default()
+}
+
+/// Where a record's title is, and its text: the heading the link is in; else, when the link shows
+/// only a word or two (an id, "More") and the record names a longer title, that; else the link's
+/// own title or text; without a link, the heading.
+pub(crate) fn title_of(r: &Record, link: Option<&Link>) -> Option<(NodeId, String)> {
+    let words = |t: &str| t.split_whitespace().count();
+    let named = r.named.as_ref().filter(|(_, t)| words(t) >= 3);
     match link {
-        Some(l) if l.in_heading => r
-            .heading
-            .as_ref()
-            .map_or_else(|| l.text.clone(), |h| h.1.clone()),
-        Some(l) => l
-            .inner_title
-            .as_ref()
-            .map_or_else(|| l.text.clone(), |t| t.1.clone()),
-        None => r.heading.as_ref().map(|h| h.1.clone()).unwrap_or_default(),
+        Some(l) if l.in_heading => r.heading.clone().or(Some((l.id, l.text.clone()))),
+        Some(l) if words(&l.text) < 3 && l.inner_title.is_none() && named.is_some() => {
+            named.cloned()
+        }
+        Some(l) => l.inner_title.clone().or(Some((l.id, l.text.clone()))),
+        None => r.heading.clone(),
     }
 }
 

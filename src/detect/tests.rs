@@ -83,3 +83,37 @@ fn detections_survive_the_store() {
     );
     assert_eq!(Detection::from_json("{\"method\":1}"), None);
 }
+
+#[test]
+fn items_split_over_two_elements_are_read_whole() {
+    // arXiv's listing: the link in a <dt>, the title and subjects in the <dd> after it.
+    let pairs: String = (1..=6)
+        .map(|i| {
+            format!(
+                "<dt><a href=\"/abs/2111.0{i}\">arXiv:2111.0{i}</a> [<a href=\"/pdf/2111.0{i}\">pdf</a>]</dt>\
+                 <dd><div class=\"list-title\">A study of spaces number {i} and their convergence</div>\
+                 <div class=\"list-authors\"><a href=\"/a/{i}\">Author {i}</a></div>\
+                 <p>Some words on the paper {i}, long enough to be read as its summary by anyone.</p></dd>"
+            )
+        })
+        .collect();
+    let html =
+        format!("<html><body><main><h3>Wed, 10 Nov 2021</h3><dl>{pairs}</dl></main></body></html>");
+    let doc = Html::parse_document(&html);
+    let page = Url::parse("https://e.org/list/").unwrap();
+    let found = generic(&doc, Some(&page), 1);
+    let select = found[0].selectors().unwrap();
+    assert_eq!(select.item.as_str(), "dt");
+    assert_eq!(
+        select.title.as_ref().map(|f| f.as_str()),
+        Some("+ div.list-title")
+    );
+    let listing = crate::extract::html::extract_doc(&doc, select);
+    let e = &listing.entries[1];
+    assert_eq!(e.link.as_deref(), Some("/abs/2111.02"));
+    assert_eq!(
+        e.title.as_deref(),
+        Some("A study of spaces number 2 and their convergence")
+    );
+    assert_eq!(e.date.as_deref(), Some("Wed, 10 Nov 2021"));
+}
