@@ -299,7 +299,7 @@ fn main() {
     let heldout = pages("heldout", value("--page"));
     if !heldout.is_empty() {
         report(
-            "held out (benches/accuracy/heldout, never used to fit or tune)",
+            "held out (benches/accuracy/heldout, never used to fit the weights)",
             &heldout,
             verbose,
         );
