@@ -47,13 +47,19 @@ static NAMES: LazyLock<Names> = LazyLock::new(load);
 /// The month (1–12) a tokenizer word names in any of [`LANGUAGES`].
 pub(super) fn month(word: &str) -> Option<u32> {
     let names = &NAMES.months;
-    names.get(word).or_else(|| names.get(&fold(word))).copied()
+    // The table holds every name folded too: only a word with accents or non-Latin letters
+    // ("ΜΑΪΟΥ") needs folding for a second look; most words the tokenizer asks about are ASCII.
+    match names.get(word) {
+        Some(m) => Some(*m),
+        None if word.is_ascii() => None,
+        None => names.get(&fold(word)).copied(),
+    }
 }
 
 /// Whether a tokenizer word is a weekday name (or part of one: "segunda-feira").
 pub(super) fn is_weekday(word: &str) -> bool {
     let names = &NAMES.weekdays;
-    names.contains(word) || names.contains(&fold(word))
+    names.contains(word) || (!word.is_ascii() && names.contains(&fold(word)))
 }
 
 /// Lowercase, accents removed, Turkish dotless i read as i: how a name is compared when the page
