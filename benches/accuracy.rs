@@ -197,27 +197,39 @@ fn score(page: &Page, verbose: bool) -> Score {
     s
 }
 
+impl Page {
+    /// Its address, its parsed HTML and its expected item links (canonical).
+    fn parsed(&self) -> (Option<Url>, scraper::Html, HashSet<String>) {
+        let page_url = self.expected["page_url"]
+            .as_str()
+            .and_then(|u| Url::parse(u).ok());
+        let text = charset::decode(&self.html, None).text;
+        let expected = self.expected["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["link"].as_str().and_then(key))
+            .collect();
+        (page_url, scraper::Html::parse_document(&text), expected)
+    }
+}
+
+/// The F1 of the links `got` against the `expected` ones.
+fn f1(got: &HashSet<String>, expected: &HashSet<String>) -> f64 {
+    let hits = got.intersection(expected).count() as f64;
+    2.0 * hits / (got.len() + expected.len()).max(1) as f64
+}
+
 /// Writes one CSV row per candidate list: page, label (its links' F1 with the expected ≥ 0.8),
 /// F1, features.
 fn dump_features(pages: &[Page], path: &Path) -> std::io::Result<()> {
     let mut out = std::fs::File::create(path)?;
     writeln!(out, "page,label,f1,{}", detect::FEATURES.join(","))?;
     for page in pages {
-        let page_url = page.expected["page_url"]
-            .as_str()
-            .and_then(|u| Url::parse(u).ok());
-        let text = charset::decode(&page.html, None).text;
-        let doc = scraper::Html::parse_document(&text);
-        let expected: HashSet<String> = page.expected["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|i| i["link"].as_str().and_then(key))
-            .collect();
+        let (page_url, doc, expected) = page.parsed();
         for (features, links) in detect::training_rows(&doc, page_url.as_ref()) {
             let got: HashSet<String> = links.iter().filter_map(|l| key(l.as_str())).collect();
-            let hits = got.intersection(&expected).count() as f64;
-            let f1 = 2.0 * hits / (got.len() + expected.len()).max(1) as f64;
+            let f1 = f1(&got, &expected);
             let values: Vec<String> = features.iter().map(|v| format!("{v:.5}")).collect();
             writeln!(
                 out,
@@ -236,17 +248,7 @@ fn dump_features(pages: &[Page], path: &Path) -> std::io::Result<()> {
 fn candidates(pages: &[Page]) {
     for page in pages {
         println!("{}", page.name);
-        let page_url = page.expected["page_url"]
-            .as_str()
-            .and_then(|u| Url::parse(u).ok());
-        let text = charset::decode(&page.html, None).text;
-        let doc = scraper::Html::parse_document(&text);
-        let expected: HashSet<String> = page.expected["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|i| i["link"].as_str().and_then(key))
-            .collect();
+        let (page_url, doc, expected) = page.parsed();
         for d in detect::generic(&doc, page_url.as_ref(), 8) {
             let listing = tagfeed::extract::with_recipe(&doc, &d.recipe);
             let base = tagfeed::normalize::base_url(&listing, page_url.as_ref());
@@ -258,8 +260,7 @@ fn candidates(pages: &[Page]) {
                     key(l.as_str())
                 })
                 .collect();
-            let hits = got.intersection(&expected).count() as f64;
-            let f1 = 2.0 * hits / (got.len() + expected.len()).max(1) as f64;
+            let f1 = f1(&got, &expected);
             println!(
                 "  {:.3} F1 {f1:.2} ({:>3}) {}",
                 d.confidence,

@@ -48,6 +48,8 @@ pub struct SuggestArgs {
 struct Suggestion {
     detection: Detection,
     timezone: Option<String>,
+    /// What reading the page with it had to say.
+    warnings: Vec<tagfeed::model::Warning>,
     /// Entries found on the page, of which `entries` are the first 5.
     found: usize,
     entries: Vec<Entry>,
@@ -84,11 +86,12 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
     // commented out and the exit code says nothing was found.
     let sure = found.first().is_some_and(detect::sure_enough);
     let feeds = detect::feeds(&doc, page_url.as_ref());
-    let at = PageContext::at(SystemTime::now().into());
     let mut suggestions = Vec::new();
     for (i, d) in found.into_iter().enumerate() {
-        let s = suggestion(g, a, &source, &loaded, at, d, i > 0 || !sure, i == 0)?;
-        suggestions.push(s);
+        suggestions.push(suggestion(a, &source, &loaded, d, i > 0 || !sure)?);
+    }
+    if let Some(best) = suggestions.first() {
+        print_warnings(g, &a.input, &best.warnings);
     }
     if a.json {
         print_json(&to_json(a, page_url.as_ref(), &feeds, &suggestions)).context("writing JSON")?;
@@ -110,17 +113,14 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
 }
 
 /// One candidate read the way a source with its selectors would read the page.
-#[allow(clippy::too_many_arguments)]
 fn suggestion(
-    g: &Global,
     a: &SuggestArgs,
     source: &Source,
     loaded: &tagfeed::source::Loaded,
-    at: PageContext<'_>,
     d: Detection,
     muted: bool,
-    first: bool,
 ) -> anyhow::Result<Suggestion> {
+    let at = PageContext::at(SystemTime::now().into());
     let mut s = source.clone();
     s.select = d.selectors().cloned();
     let timezone = match &d.method {
@@ -132,15 +132,13 @@ fn suggestion(
     }
     let read = pipeline::read_page(&s, loaded, &mut Ids::default(), at)
         .with_context(|| a.input.clone())?;
-    if first {
-        print_warnings(g, &a.input, &read.normalized.warnings);
-    }
     let found = read.normalized.entries.len();
     let entries: Vec<Entry> = read.normalized.entries.into_iter().take(5).collect();
     let toml = block(&s, &d, timezone.as_deref(), muted);
     Ok(Suggestion {
         detection: d,
         timezone,
+        warnings: read.normalized.warnings,
         found,
         entries,
         toml,
