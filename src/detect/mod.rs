@@ -254,15 +254,15 @@ pub fn ranked(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
     all
 }
 
-/// Every candidate list of `doc` measured: `each` gets its group, its features and the page's
-/// reader (records read once, whatever lists they belong to).
+/// Every candidate list of `doc` measured with `reader` (which reads each record once, whatever
+/// lists it belongs to): `each` gets its group, its features and the reader.
 fn measured<'d, T>(
     doc: &'d Html,
-    page: Option<&Url>,
+    reader: &mut Reader<'_>,
+    base: Option<&Url>,
     mut each: impl FnMut(Group<'d>, Features, &mut Reader<'_>) -> T,
 ) -> Vec<T> {
     let root = doc.root_element();
-    let base = base_url(doc, page);
     let order: HashMap<NodeId, usize> = root
         .descendent_elements()
         .enumerate()
@@ -272,7 +272,6 @@ fn measured<'d, T>(
     let page_text = crate::text::collapse(&crate::text::visible_text(root))
         .chars()
         .count();
-    let mut reader = Reader::new(base.as_ref(), page);
     candidates::groups(root, 2)
         .into_iter()
         .map(|g| {
@@ -281,8 +280,8 @@ fn measured<'d, T>(
                 position: first.unwrap_or(0) as f64 / total,
                 page_text,
             };
-            let f = features::measure(&g, &mut reader, base.as_ref(), at);
-            each(g, f, &mut reader)
+            let f = features::measure(&g, reader, base, at);
+            each(g, f, reader)
         })
         .collect()
 }
@@ -291,11 +290,11 @@ fn measured<'d, T>(
 pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
     let root = doc.root_element();
     let base = base_url(doc, page);
-    let mut scored = measured(doc, page, |g, f, _| {
+    let mut reader = Reader::new(base.as_ref(), page);
+    let mut scored = measured(doc, &mut reader, base.as_ref(), |g, f, _| {
         (features::score(&f, &weights::WEIGHTS), f, g)
     });
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut reader = Reader::new(base.as_ref(), page);
     let mut taken: Vec<HashSet<NodeId>> = Vec::new();
     let mut out = Vec::new();
     for (score, f, g) in scored {
@@ -329,7 +328,9 @@ pub fn generic(doc: &Html, page: Option<&Url>, k: usize) -> Vec<Detection> {
 /// link of each record: what `benches/accuracy` labels against the expected items to fit the
 /// model's weights.
 pub fn training_rows(doc: &Html, page: Option<&Url>) -> Vec<(Vec<f64>, Vec<Url>)> {
-    measured(doc, page, |g, f, reader| {
+    let base = base_url(doc, page);
+    let mut reader = Reader::new(base.as_ref(), page);
+    measured(doc, &mut reader, base.as_ref(), |g, f, reader| {
         let (records, reading) = reader.read(&g);
         let links = records
             .iter()
