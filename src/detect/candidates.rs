@@ -4,7 +4,8 @@
 //! classes all its members share (so `article.post.category-a` and `article.post.category-b` are
 //! one group). Groups of two or more members are candidates; so are the members of a group that
 //! share one further class (`div.post` among `div.ad`s, `li.news` beside `li.event` in one list).
-//! Groups in sibling parents with the same markup (rows of a card grid) are joined.
+//! Groups in sibling parents with the same markup (rows of a card grid) are joined, and teasers of
+//! one markup spread over three or more sections (a news front page) make one more candidate.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -95,6 +96,7 @@ pub(crate) fn groups<'a>(root: ElementRef<'a>, min: usize) -> Vec<Group<'a>> {
         }
     }
     let mut groups = join_sibling_parents(found);
+    scattered(root, &mut groups);
     // Most records must hold a link; those that hold none (a section header dressed as a post)
     // are no items, and empty ones (spacer rows between a table's items) do not count.
     groups.retain_mut(|g| {
@@ -107,6 +109,76 @@ pub(crate) fn groups<'a>(root: ElementRef<'a>, min: usize) -> Vec<Group<'a>> {
         g.records.len() >= min && 2 * g.records.len() > total
     });
     groups
+}
+
+/// Teasers of one markup spread over a page's sections (a news front page: a stage of top
+/// stories, then one per department): every element of a tag and class found under three or more
+/// parents, as one list, when no sibling group already holds most of them.
+fn scattered<'a>(root: ElementRef<'a>, groups: &mut Vec<Group<'a>>) {
+    let mut by_markup: HashMap<(&'a str, &'a str), Vec<ElementRef<'a>>> = HashMap::new();
+    let mut order: Vec<(&'a str, &'a str)> = Vec::new();
+    for el in root.descendent_elements() {
+        let tag = el.value().name();
+        if SKIP.contains(&tag) || tag == "a" {
+            continue;
+        }
+        for class in classes(el) {
+            let members = by_markup.entry((tag, class)).or_insert_with(|| {
+                order.push((tag, class));
+                Vec::new()
+            });
+            members.push(el);
+        }
+    }
+    // Which groups hold each element, to see whether one already holds most of a markup's members.
+    let mut held: HashMap<NodeId, Vec<usize>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        for r in &g.records {
+            held.entry(r.id()).or_default().push(i);
+        }
+    }
+    for key in order {
+        let members = &by_markup[&key];
+        if members.len() < 6 {
+            continue;
+        }
+        let mut parents: Vec<NodeId> = members
+            .iter()
+            .filter_map(|m| m.parent().map(|p| p.id()))
+            .collect();
+        parents.sort_unstable();
+        parents.dedup();
+        if parents.len() < 3 {
+            continue;
+        }
+        // Nested look-alikes (a teaser inside a teaser) are no list of one kind. In document
+        // order, a member holding others holds the one right after it; the subtrees searched are
+        // disjoint until one is found, so this stays linear in the page.
+        let nested = members
+            .windows(2)
+            .any(|w| w[0].descendants().any(|d| d.id() == w[1].id()));
+        let mut counts: HashMap<usize, usize> = HashMap::new();
+        for m in members {
+            for &g in held.get(&m.id()).into_iter().flatten() {
+                *counts.entry(g).or_default() += 1;
+            }
+        }
+        let covered = counts.values().any(|&n| 2 * n > members.len());
+        if nested || covered {
+            continue;
+        }
+        let mut core: Vec<&'a str> = classes(members[0]);
+        for m in &members[1..] {
+            let have = classes(*m);
+            core.retain(|c| have.contains(c));
+        }
+        groups.push(Group {
+            tag: key.0,
+            classes: core,
+            records: members.clone(),
+            paired: false,
+        });
+    }
 }
 
 /// Children that alternate between two kinds (`dt`, `dd`, `dt`, `dd`…; `tr.athing`, `tr`, …): the
@@ -254,5 +326,44 @@ mod tests {
             "the grid's rows join: {shape:?}"
         );
         assert!(stable_class("entry-title") && !stable_class("post-1234") && !stable_class("odd"));
+    }
+
+    #[test]
+    fn teasers_spread_over_sections_are_one_candidate() {
+        let section = |name: &str| {
+            format!(
+                r#"<section class="stage"><h2>{name}</h2><div class="grid">
+                 <article class="teaser"><a href="/{name}/1">One</a></article>
+                 <article class="teaser teaser--big"><a href="/{name}/2">Two</a></article>
+                 </div></section>"#
+            )
+        };
+        let html = format!(
+            "<html><body><main>{}{}{}</main></body></html>",
+            section("politics"),
+            section("sport"),
+            section("culture")
+        );
+        let doc = Html::parse_document(&html);
+        let found = groups(doc.root_element(), 2);
+        let teasers = found
+            .iter()
+            .find(|g| g.tag == "article" && g.records.len() == 6)
+            .expect("the six teasers of three sections as one list");
+        assert_eq!(teasers.classes, vec!["teaser"]);
+
+        // A teaser nested in a teaser is no list of one kind.
+        let nested = r#"<html><body>
+            <div class="box"><a href="/1">1</a><div class="box"><a href="/2">2</a>
+            <div class="box"><a href="/3">3</a><div class="box"><a href="/4">4</a>
+            <div class="box"><a href="/5">5</a><div class="box"><a href="/6">6</a>
+            </div></div></div></div></div></div></body></html>"#;
+        let doc = Html::parse_document(nested);
+        assert!(
+            groups(doc.root_element(), 2)
+                .iter()
+                .all(|g| g.records.len() < 6),
+            "nested boxes taken for a list"
+        );
     }
 }
