@@ -160,6 +160,38 @@ fn merging_and_rendering() {
     }
 }
 
+/// A config of `n` sources (and one merge of them all), as a big installation writes it.
+fn big_config(n: usize) -> String {
+    let mut t =
+        String::from("[output]\ndir = \"feeds\"\nbase_url = \"https://feeds.example.org/\"\n");
+    for i in 0..n {
+        t += &format!(
+            "\n[[source]]\nname = \"s{i}\"\npath = \"pages/p{i}.html\"\n\
+             page_url = \"https://example.org/tag/{i}/\"\ntimezone = \"Europe/Berlin\"\n\
+             [source.select]\nitem = \"article.post\"\nsummary = \".summary\"\n"
+        );
+    }
+    let names: Vec<String> = (0..n).map(|i| format!("\"s{i}\"")).collect();
+    t + &format!(
+        "\n[[merge]]\nname = \"all\"\nsources = [{}]\n",
+        names.join(", ")
+    )
+}
+
+/// Loading and validating a config must stay linear in its number of sources.
+fn config_loading() {
+    println!("config parse + validate:");
+    for n in [1000, 2000, 5000] {
+        let text = big_config(n);
+        let per = time(|| config::parse(&text).unwrap());
+        println!(
+            "  {n:>5} sources {:>8.1} ms ({:.1} µs per source)",
+            per.as_secs_f64() * 1e3,
+            per.as_secs_f64() * 1e6 / n as f64
+        );
+    }
+}
+
 fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -174,6 +206,7 @@ fn main() {
     listings(&config);
     dates();
     merging_and_rendering();
+    config_loading();
     if let Some(kb) = peak_rss_kb() {
         println!("peak memory: {:.1} MB", kb as f64 / 1024.0);
     }

@@ -1,5 +1,6 @@
 //! Raw config → typed config, one table at a time, every error with its place in the file.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,16 +54,18 @@ pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
                 .help("add a [[source]] with name and path (or url); see README.md"),
         );
     }
-    let mut names: Vec<(String, usize)> = Vec::new();
+    // Checked with hashed look-ups: a config of thousands of sources loads in linear time.
+    let mut names: HashMap<String, usize> = HashMap::new();
     let mut sources: Vec<Source> = Vec::new();
-    for s in raw.source {
-        let (src, name_span) = source(text, s)?;
+    for (i, s) in raw.source.into_iter().enumerate() {
+        let (src, name_span) = source(text, s, i)?;
         unique_name(text, &mut names, &src.name, name_span)?;
         sources.push(src);
     }
+    let source_names: HashSet<&str> = sources.iter().map(|s| s.name.as_str()).collect();
     let mut merges: Vec<Merge> = Vec::new();
-    for m in raw.merge {
-        let (merge, name_span) = merge(text, m, &sources)?;
+    for (i, m) in raw.merge.into_iter().enumerate() {
+        let (merge, name_span) = merge(text, m, i, &sources, &source_names)?;
         unique_name(text, &mut names, &merge.name, name_span)?;
         merges.push(merge);
     }
@@ -79,11 +82,11 @@ pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
 /// Sources and merges share one namespace: their names are their file names.
 fn unique_name(
     text: &str,
-    names: &mut Vec<(String, usize)>,
+    names: &mut HashMap<String, usize>,
     name: &str,
     span: Range<usize>,
 ) -> Result<(), ConfigError> {
-    if let Some((_, first)) = names.iter().find(|(n, _)| n == name) {
+    if let Some(first) = names.get(name) {
         let (line, _) = error::line_col(text, *first);
         return Err(
             ConfigError::at(text, span, format!("duplicate name {name:?}")).help(format!(
@@ -91,7 +94,7 @@ fn unique_name(
             )),
         );
     }
-    names.push((name.to_string(), span.start));
+    names.insert(name.to_string(), span.start);
     Ok(())
 }
 
@@ -174,14 +177,16 @@ fn filter(
 fn merge(
     text: &str,
     m: S<RawMerge>,
+    index: usize,
     sources: &[Source],
+    source_names: &HashSet<&str>,
 ) -> Result<(Merge, Range<usize>), ConfigError> {
     let table = m.span();
     let m = m.into_inner();
     let (name, name_span) = slug(text, m.name, table.clone())?;
     let mut names = Vec::new();
     for s in m.sources {
-        if !sources.iter().any(|src| &src.name == s.get_ref()) {
+        if !source_names.contains(s.get_ref().as_str()) {
             let known: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
             return Err(ConfigError::at(
                 text,
@@ -204,7 +209,7 @@ fn merge(
     }
     if names.is_empty() && feeds.is_empty() {
         return Err(ConfigError::at(text, table, "a merge needs `sources`, `feeds` or both")
-            .key(format!("{}.sources", table_key(text, &name_span)))
+            .key(format!("merge[{index}].sources"))
             .help("e.g. sources = [\"partnerships\", \"nato\"] or feeds = [\"https://example.org/atom.xml\"]"));
     }
     let merge = Merge {
@@ -419,13 +424,6 @@ fn web_url(text: &str, s: &S<String>) -> Result<Url, ConfigError> {
     })
 }
 
-/// `source[i]`, found from the span of the source's name.
-fn table_key(text: &str, name_span: &Range<usize>) -> String {
-    error::key_at(text, name_span.start)
-        .trim_end_matches(".name")
-        .to_string()
-}
-
 /// `path` or `url`, exactly one.
 fn input(
     text: &str,
@@ -525,11 +523,15 @@ fn choice(
     Ok((None, Some(choice)))
 }
 
-fn source(text: &str, s: S<RawSource>) -> Result<(Source, Range<usize>), ConfigError> {
+fn source(
+    text: &str,
+    s: S<RawSource>,
+    index: usize,
+) -> Result<(Source, Range<usize>), ConfigError> {
     let table_span = s.span();
     let s = s.into_inner();
     let (name, name_span) = slug(text, s.name, table_span.clone())?;
-    let key = table_key(text, &name_span);
+    let key = format!("source[{index}]");
     let input = input(text, s.path, s.url, table_span.clone(), &key)?;
     let page_url = s.page_url.as_ref().map(|u| web_url(text, u)).transpose()?;
     let rules = DateRules {
