@@ -14,3 +14,4 @@ mod seed;
 mod serve;
 mod server;
 mod support;
+mod unchanged;

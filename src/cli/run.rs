@@ -138,6 +138,8 @@ fn summary_line(kind: Kind, r: &Report, width: usize) -> String {
         .collect();
     let read = if r.not_modified {
         "not modified (304)".to_string()
+    } else if r.unchanged {
+        "page unchanged".to_string()
     } else if kind == Kind::Merge {
         format!("merged from {} input entries", r.found)
     } else {

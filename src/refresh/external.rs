@@ -100,6 +100,7 @@ pub(super) fn apply(
         backfilled: true,
         heading: r.listing.heading.as_deref(),
         home: home.as_deref(),
+        fingerprint: None,
     });
     store.record_success(&key, summary, now)?;
     Ok(report)

@@ -61,6 +61,9 @@ pub struct Report {
     pub name: String,
     /// The server answered 304: nothing was read.
     pub not_modified: bool,
+    /// The page was byte for byte what was last published, with the same settings: nothing was
+    /// parsed, stored or written.
+    pub unchanged: bool,
     /// Pages read.
     pub pages: usize,
     /// Entries on the pages read (for a merge: in its inputs).
@@ -85,6 +88,7 @@ impl Report {
         Report {
             name: name.to_string(),
             not_modified: false,
+            unchanged: false,
             pages: 0,
             found: 0,
             stored: Changes::default(),

@@ -124,7 +124,7 @@ pub async fn run(
     let mut tasks = JoinSet::new();
     for &i in &chosen.sources {
         let s = &config.sources[i];
-        match source::prepare(store, s, opts.backfill) {
+        match source::prepare(store, config, s, opts.backfill) {
             Ok(known) => {
                 let (fetcher, s) = (fetcher.clone(), s.clone());
                 tasks.spawn(

@@ -27,7 +27,7 @@ use crate::model::{Warning, web_url};
 use crate::normalize::stored::{Changes, reconcile};
 use crate::normalize::{self, Ids, id};
 use crate::pipeline::{self, Meta, PageContext, Read};
-use crate::publish;
+use crate::publish::{self, FileReport, WriteOutcome};
 use crate::source::{self, Input, Loaded, Source};
 use crate::store::{ReadSummary, Store, StoreError};
 
@@ -42,6 +42,10 @@ pub(super) struct Known {
     pub backfill: bool,
     /// How a source without selectors was read before.
     pub detected: Option<Detection>,
+    /// The settings half of the fingerprint: what the feed depends on besides the page.
+    pub settings: blake3::Hasher,
+    /// The fingerprint of what was last published, while its files are all still there.
+    pub published: Option<String>,
 }
 
 /// The pages read for one source.
@@ -58,12 +62,22 @@ pub(super) struct Walk {
     pub backfilled: bool,
     /// Problems that ended the walk early without failing the source.
     pub warnings: Vec<Warning>,
+    /// Page 1 and the settings are what was last published: nothing was parsed.
+    pub unchanged: bool,
+    /// The fingerprint of page 1 and the settings, to store once the source succeeded.
+    pub fingerprint: Option<String>,
 }
 
 /// Step 1: what the store knows about `source`. `backfill` asks for a back-fill; a source never
 /// back-filled gets one anyway.
-pub(super) fn prepare(store: &Store, source: &Source, backfill: bool) -> Result<Known, StoreError> {
+pub(super) fn prepare(
+    store: &Store,
+    config: &Config,
+    source: &Source,
+    backfill: bool,
+) -> Result<Known, StoreError> {
     let state = store.state(&source.name)?;
+    let files_there = config.output.files(&source.name).all(|f| f.path.is_file());
     let validators = match &source.input {
         Input::Url(u) => store.validators(u.as_str())?,
         Input::Path(_) => Validators::default(),
@@ -73,7 +87,26 @@ pub(super) fn prepare(store: &Store, source: &Source, backfill: bool) -> Result<
         validators,
         backfill: backfill || !state.backfilled,
         detected: state.detected.as_deref().and_then(Detection::from_json),
+        settings: settings(config, source),
+        published: state.fingerprint.filter(|_| files_there),
     })
+}
+
+/// What a source's feed depends on besides its page: this build, the source's settings and the
+/// output's. Their debug forms list every field, so any change to them reads the page again.
+fn settings(config: &Config, source: &Source) -> blake3::Hasher {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(format!("{source:?}\n{:?}", config.output).as_bytes());
+    h
+}
+
+/// The fingerprint of reading `page` with `settings`: equal fingerprints make equal feeds.
+fn fingerprint(settings: &blake3::Hasher, page: &Loaded) -> String {
+    let mut h = settings.clone();
+    h.update(format!("\n{:?} {:?} {:?}\n", page.charset, page.modified, page.url).as_bytes());
+    h.update(&page.bytes);
+    h.finalize().to_hex().to_string()
 }
 
 /// The next page's URL: the page's next link (found by the `next_page` selector, a preset's or
@@ -148,12 +181,17 @@ pub(super) async fn walk(
     let mut url = match &source.input {
         Input::Path(p) => {
             let loaded = source::read_file(p)?;
+            let fingerprint = fingerprint(&known.settings, &loaded);
+            if known.published.as_ref() == Some(&fingerprint) {
+                return Ok(Walk::unchanged(fingerprint));
+            }
             let at = PageContext {
                 detected: known.detected.as_ref(),
                 ..PageContext::at(now)
             };
             return Ok(Walk {
                 pages: vec![pipeline::read_page(source, &loaded, &mut known.ids, at)?],
+                fingerprint: Some(fingerprint),
                 ..Walk::default()
             });
         }
@@ -200,6 +238,14 @@ pub(super) async fn walk(
             .or(known.detected.as_ref());
         let loaded: Loaded = page.into();
         if n == 1 {
+            let fingerprint = fingerprint(&known.settings, &loaded);
+            if !backfill && known.published.as_ref() == Some(&fingerprint) {
+                return Ok(Walk {
+                    validators: out.validators,
+                    ..Walk::unchanged(fingerprint)
+                });
+            }
+            out.fingerprint = Some(fingerprint);
             prefetched = second_page(&fetcher, source, &loaded, detected).await;
         }
         let next_loaded = prefetched.as_ref().map(|(_, p)| Loaded::from(p.clone()));
@@ -222,6 +268,17 @@ pub(super) async fn walk(
         }
     }
     Ok(out)
+}
+
+impl Walk {
+    /// A walk that found page 1 as it was last published.
+    fn unchanged(fingerprint: String) -> Walk {
+        Walk {
+            unchanged: true,
+            fingerprint: Some(fingerprint),
+            ..Walk::default()
+        }
+    }
 }
 
 /// The page a walk goes on with, `None` where it stops: at a 304 on page 1, or at a later page
@@ -274,6 +331,9 @@ pub(super) fn apply(
     now: DateTime<Utc>,
 ) -> Result<Report, RefreshError> {
     let name = &source.name;
+    if walk.unchanged {
+        return unchanged(config, store, name, walk, now);
+    }
     let mut report = Report::new(name);
     report.not_modified = walk.not_modified;
     report.pages = walk.pages.len();
@@ -329,8 +389,44 @@ pub(super) fn apply(
         backfilled: walk.backfilled,
         heading: meta.title.as_deref(),
         home: home.as_deref(),
+        // Only a read that published its feed may be skipped next time.
+        fingerprint: walk
+            .fingerprint
+            .as_deref()
+            .filter(|_| !report.files.is_empty()),
     });
     store.record_success(name, read, now)?;
+    Ok(report)
+}
+
+/// Step 3 for a page found as it was last published: its feed files stay as they are, and only
+/// the run is recorded.
+fn unchanged(
+    config: &Config,
+    store: &mut Store,
+    name: &str,
+    walk: Walk,
+    now: DateTime<Utc>,
+) -> Result<Report, RefreshError> {
+    let mut report = Report::new(name);
+    report.unchanged = true;
+    report.entries = store.state(name)?.feed_entries.unwrap_or(0);
+    report.files = config
+        .output
+        .files(name)
+        .filter_map(|f| {
+            Some(FileReport {
+                format: f.format?,
+                url: f.url.to_string(),
+                path: f.path,
+                outcome: WriteOutcome::Unchanged,
+            })
+        })
+        .collect();
+    if let Some((url, v)) = &walk.validators {
+        store.set_validators(url, v)?;
+    }
+    store.record_success(name, None, now)?;
     Ok(report)
 }
 

@@ -24,6 +24,10 @@
 //!
 //! Version 4 adds `sources.detected`: for a source without selectors, how its items were found
 //! (method, selectors, confidence as JSON), so later runs read it the same way.
+//!
+//! Version 5 adds `sources.fingerprint`: a hash of the first page's bytes and of every setting
+//! the feed depends on, as last published, so a run that would read the same page the same way
+//! skips it (no parse, no store write but the run's time, no feed file).
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -82,6 +86,9 @@ CREATE TABLE aliases (
 "#,
     r#"
 ALTER TABLE sources ADD COLUMN detected TEXT;
+"#,
+    r#"
+ALTER TABLE sources ADD COLUMN fingerprint TEXT;
 "#,
 ];
 

@@ -40,6 +40,9 @@ pub struct SourceState {
     pub feed_updated: Option<DateTime<Utc>>,
     /// How a source without selectors was read (`detect::Detection` as JSON).
     pub detected: Option<String>,
+    /// The fingerprint of the page and settings last published (see `refresh`).
+    #[serde(skip)]
+    pub fingerprint: Option<String>,
 }
 
 /// What a successful read of a listing found, for the run state.
@@ -53,6 +56,8 @@ pub struct ReadSummary<'a> {
     pub heading: Option<&'a str>,
     /// The page the listing or feed belongs to.
     pub home: Option<&'a str>,
+    /// The fingerprint of what was read and published, when a later run may skip the same.
+    pub fingerprint: Option<&'a str>,
 }
 
 /// A feed's health in one word, for `tagfeed status`, the index page and `/health`.
@@ -148,18 +153,32 @@ impl Store {
     ) -> Result<(), StoreError> {
         let r = read.unwrap_or_default();
         let items = read.map(|r| r.items as i64);
+        // A read without a fingerprint forgets the old one, so the next run reads the page again;
+        // no read at all (a 304, a page skipped as unchanged) keeps it.
+        let what = || format!("record the success of {source}");
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT INTO sources (name, last_success, consecutive_failures, last_item_count,
-                     backfilled, heading, home)
-                 VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6)
+                     backfilled, heading, home, fingerprint)
+                 VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (name) DO UPDATE SET last_success = ?2, consecutive_failures = 0,
                      failing_since = NULL, last_item_count = COALESCE(?3, last_item_count),
                      backfilled = MAX(backfilled, ?4), heading = COALESCE(?5, heading),
-                     home = COALESCE(?6, home)",
-                params![source, ts(now), items, r.backfilled, r.heading, r.home],
+                     home = COALESCE(?6, home),
+                     fingerprint = CASE WHEN ?8 THEN ?7 ELSE fingerprint END",
             )
-            .op(|| format!("record the success of {source}"))?;
+            .op(what)?
+            .execute(params![
+                source,
+                ts(now),
+                items,
+                r.backfilled,
+                r.heading,
+                r.home,
+                r.fingerprint,
+                read.is_some()
+            ])
+            .op(what)?;
         Ok(())
     }
 
@@ -229,7 +248,7 @@ impl Store {
             .query_row(
                 "SELECT last_success, last_failure, last_error, failing_since,
                         consecutive_failures, last_item_count, backfilled, heading, home,
-                        feed_entries, feed_updated, detected
+                        feed_entries, feed_updated, detected, fingerprint
                  FROM sources WHERE name = ?1",
                 [source],
                 |r| {
@@ -248,6 +267,7 @@ impl Store {
                         feed_entries: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
                         feed_updated: parse_ts(r.get(10)?),
                         detected: r.get(11)?,
+                        fingerprint: r.get(12)?,
                     })
                 },
             )

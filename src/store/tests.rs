@@ -184,6 +184,7 @@ fn validators_and_state() {
         backfilled: true,
         heading: Some("Tag: X"),
         home: Some("https://e.org/tag/x/"),
+        fingerprint: Some("abc"),
     };
     s.record_success("src", Some(read), at("2026-01-03T00:00:00Z"))
         .unwrap();
@@ -207,6 +208,22 @@ fn validators_and_state() {
         "and so is the heading"
     );
     assert_eq!(st.last_item_count, Some(7));
+    assert_eq!(
+        st.fingerprint.as_deref(),
+        Some("abc"),
+        "a run that read nothing keeps the fingerprint"
+    );
+    let read = ReadSummary {
+        fingerprint: None,
+        ..read
+    };
+    s.record_success("src", Some(read), at("2026-01-05T00:00:00Z"))
+        .unwrap();
+    assert_eq!(
+        s.state("src").unwrap().fingerprint,
+        None,
+        "a read without one forgets it"
+    );
 }
 
 #[test]
