@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use super::{RefreshError, Report, external, feed_key, merge, source};
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::publish::WriteOutcome;
+use crate::publish::{Batch, WriteOutcome};
 use crate::source::Input;
 use crate::store::Store;
 
@@ -146,26 +146,71 @@ pub async fn run(
         }
     }
     outcomes.iter().for_each(&mut on_outcome);
-    while let Some(joined) = tasks.join_next().await {
-        let o = match joined {
+    // Results are applied as they arrive, inside one store transaction, and their feed files
+    // staged; whenever no result is ready (or enough are waiting) the files are made durable
+    // together and the transaction committed. Outcomes are reported once their files are in place.
+    let mut batch = Batch::default();
+    // Each outcome with the key its run state is recorded under.
+    let mut waiting: Vec<(Option<String>, Outcome)> = Vec::new();
+    loop {
+        let joined = match tasks.try_join_next() {
+            Some(j) => j,
+            None => {
+                settle(
+                    store,
+                    &mut batch,
+                    &mut waiting,
+                    now,
+                    &mut on_outcome,
+                    &mut outcomes,
+                );
+                match tasks.join_next().await {
+                    Some(j) => j,
+                    None => break,
+                }
+            }
+        };
+        if let Err(e) = store.begin() {
+            tracing::warn!(error = %e, "cannot batch the store's writes");
+        }
+        let done = match joined {
             Ok(Done::Source(i, walked)) => {
                 let s = &config.sources[i];
-                let result = walked.and_then(|w| source::apply(config, store, s, w, now));
-                finish(store, &s.name, Kind::Source, result, now)
+                let result =
+                    walked.and_then(|w| source::apply(config, store, &mut batch, s, w, now));
+                (
+                    Some(s.name.clone()),
+                    finish(store, &s.name, Kind::Source, result, now),
+                )
             }
             Ok(Done::Feed(i, fetched)) => {
                 let input = chosen.feeds[i];
                 let result = fetched.and_then(|f| external::apply(store, input, f, now));
-                feed_outcome(store, input, result, now)
+                (
+                    Some(feed_key(input)),
+                    feed_outcome(store, input, result, now),
+                )
             }
-            Err(e) => Outcome {
-                name: "(task)".into(),
-                kind: Kind::Source,
-                result: Err(RefreshError::Internal(e.to_string())),
-            },
+            Err(e) => (
+                None,
+                Outcome {
+                    name: "(task)".into(),
+                    kind: Kind::Source,
+                    result: Err(RefreshError::Internal(e.to_string())),
+                },
+            ),
         };
-        on_outcome(&o);
-        outcomes.push(o);
+        waiting.push(done);
+        if batch.len() >= BATCH_FILES || waiting.len() >= BATCH_FILES {
+            settle(
+                store,
+                &mut batch,
+                &mut waiting,
+                now,
+                &mut on_outcome,
+                &mut outcomes,
+            );
+        }
     }
     let failed: HashSet<String> = outcomes
         .iter()
@@ -201,6 +246,47 @@ fn sort(config: &Config, outcomes: &mut [Outcome]) {
         order.entry(n).or_insert(i);
     }
     outcomes.sort_by_key(|o| order.get(&o.name).copied().unwrap_or(usize::MAX));
+}
+
+/// Feed files (or outcomes) gathered before they are made durable together.
+const BATCH_FILES: usize = 256;
+
+/// Puts the staged files in place and commits the store's writes, then reports the waiting
+/// outcomes. When the files cannot be written, the writes are rolled back (the next run reads
+/// those pages again) and every waiting source fails with the reason.
+fn settle(
+    store: &mut Store,
+    batch: &mut Batch,
+    waiting: &mut Vec<(Option<String>, Outcome)>,
+    now: DateTime<Utc>,
+    on_outcome: &mut impl FnMut(&Outcome),
+    outcomes: &mut Vec<Outcome>,
+) {
+    let written = batch.finish().map_err(|e| e.to_string());
+    let committed = written.and_then(|_| store.commit().map_err(|e| e.to_string()));
+    if let Err(why) = committed {
+        if let Err(e) = store.rollback() {
+            tracing::error!(error = %e, "cannot roll back the store's writes");
+        }
+        for (key, o) in waiting.iter_mut() {
+            let result =
+                std::mem::replace(&mut o.result, Err(RefreshError::Internal(String::new())));
+            let result = result.and_then(|_| {
+                Err(RefreshError::Internal(format!(
+                    "the feed files could not be written: {why}"
+                )))
+            });
+            // The rollback took the failures recorded so far with it: record them again.
+            o.result = match key {
+                Some(key) => finish(store, key, o.kind, result, now).result,
+                None => result,
+            };
+        }
+    }
+    for (_, o) in waiting.drain(..) {
+        on_outcome(&o);
+        outcomes.push(o);
+    }
 }
 
 /// An external feed's outcome: recorded under its store key, named by its URL or path.

@@ -27,7 +27,7 @@ use crate::model::{Warning, web_url};
 use crate::normalize::stored::{Changes, reconcile};
 use crate::normalize::{self, Ids, id};
 use crate::pipeline::{self, Meta, PageContext, Read};
-use crate::publish::{self, FileReport, WriteOutcome};
+use crate::publish::{Batch, FileReport, WriteOutcome};
 use crate::source::{self, Input, Loaded, Source};
 use crate::store::{ReadSummary, Store, StoreError};
 
@@ -322,10 +322,12 @@ async fn second_page(
     }
 }
 
-/// Step 3: the walk into the store, the feed out of it onto disk, and the run recorded.
+/// Step 3: the walk into the store, the feed out of it into the run's batch of files, and the run
+/// recorded.
 pub(super) fn apply(
     config: &Config,
     store: &mut Store,
+    batch: &mut Batch,
     source: &Source,
     walk: Walk,
     now: DateTime<Utc>,
@@ -377,7 +379,7 @@ pub(super) fn apply(
     let feed = pipeline::source_feed(config, source, &meta, stored);
     report.entries = feed.entries.len();
     if let Some(updated) = feed.updated() {
-        report.files = publish::feed(&config.output, &feed)?;
+        report.files = batch.feed(&config.output, &feed)?;
         store.record_published(name, feed.entries.len(), updated.to_utc())?;
     }
     if let Some((url, v)) = &walk.validators {

@@ -216,6 +216,53 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Starts a batch: every write until [`Store::commit`] goes into one transaction, so a run of
+    /// a thousand sources appends each page it touches to the log once, not once per statement.
+    /// Writes that need their own transaction use savepoints, which nest inside it.
+    pub fn begin(&mut self) -> Result<(), StoreError> {
+        if self.conn.is_autocommit() {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .op(|| "start a transaction".into())?;
+        }
+        Ok(())
+    }
+
+    /// Ends a batch started by [`Store::begin`], keeping its writes.
+    pub fn commit(&mut self) -> Result<(), StoreError> {
+        if !self.conn.is_autocommit() {
+            self.conn
+                .execute_batch("COMMIT")
+                .op(|| "commit the run's writes".into())?;
+        }
+        Ok(())
+    }
+
+    /// Ends a batch started by [`Store::begin`], dropping its writes (their feeds could not be
+    /// published, so the next run reads those pages again).
+    pub fn rollback(&mut self) -> Result<(), StoreError> {
+        if !self.conn.is_autocommit() {
+            self.conn
+                .execute_batch("ROLLBACK")
+                .op(|| "roll back the run's writes".into())?;
+        }
+        Ok(())
+    }
+
+    /// Runs one statement, prepared once per connection.
+    fn exec(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        what: impl Fn() -> String,
+    ) -> Result<usize, StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .op(&what)?
+            .execute(params)
+            .op(&what)
+    }
+
     /// The ids stored for `source`, each with its title: what giving ids on the next read needs
     /// (`normalize::Ids`).
     pub fn known(&self, source: &str) -> Result<Vec<(String, String)>, StoreError> {
@@ -276,7 +323,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let what = || format!("write the entries of {source}");
-        let tx = self.conn.transaction().op(what)?;
+        let tx = self.conn.savepoint().op(what)?;
         {
             let mut seq: i64 = tx
                 .query_row(
@@ -352,24 +399,20 @@ impl Store {
         let mut removed = 0;
         if let Some(days) = retention.keep_days {
             let cutoff = now - chrono::Duration::days(i64::from(days));
-            removed += self
-                .conn
-                .execute(
-                    "DELETE FROM entries WHERE source = ?1 AND sort_at < ?2 AND last_seen < ?3",
-                    params![source, cutoff.timestamp(), ts(seen_since)],
-                )
-                .op(what)?;
+            removed += self.exec(
+                "DELETE FROM entries WHERE source = ?1 AND sort_at < ?2 AND last_seen < ?3",
+                params![source, cutoff.timestamp(), ts(seen_since)],
+                what,
+            )?;
         }
         if let Some(keep) = retention.keep_items {
-            removed += self
-                .conn
-                .execute(
-                    "DELETE FROM entries WHERE source = ?1 AND last_seen < ?3 AND id NOT IN (
+            removed += self.exec(
+                "DELETE FROM entries WHERE source = ?1 AND last_seen < ?3 AND id NOT IN (
                      SELECT id FROM entries WHERE source = ?1
                      ORDER BY sort_at DESC, seq ASC LIMIT ?2)",
-                    params![source, keep as i64, ts(seen_since)],
-                )
-                .op(what)?;
+                params![source, keep as i64, ts(seen_since)],
+                what,
+            )?;
         }
         Ok(removed)
     }
@@ -393,7 +436,7 @@ impl Store {
             return Ok(());
         }
         let what = || format!("write the entry ids of merge {feed}");
-        let tx = self.conn.transaction().op(what)?;
+        let tx = self.conn.savepoint().op(what)?;
         {
             let mut stmt = tx
                 .prepare_cached(

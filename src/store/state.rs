@@ -128,17 +128,14 @@ impl Store {
     pub fn set_validators(&mut self, url: &str, v: &Validators) -> Result<(), StoreError> {
         let what = || format!("write the validators of {url}");
         if v.is_empty() {
-            self.conn
-                .execute("DELETE FROM http_cache WHERE url = ?1", [url])
-                .op(what)?;
+            self.exec("DELETE FROM http_cache WHERE url = ?1", [url], what)?;
         } else {
-            self.conn
-                .execute(
-                    "INSERT INTO http_cache (url, etag, last_modified) VALUES (?1, ?2, ?3)
+            self.exec(
+                "INSERT INTO http_cache (url, etag, last_modified) VALUES (?1, ?2, ?3)
                      ON CONFLICT (url) DO UPDATE SET etag = ?2, last_modified = ?3",
-                    params![url, v.etag, v.last_modified],
-                )
-                .op(what)?;
+                params![url, v.etag, v.last_modified],
+                what,
+            )?;
         }
         Ok(())
     }
@@ -189,16 +186,15 @@ impl Store {
         error: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.exec(
                 "INSERT INTO sources (name, last_failure, last_error, failing_since, consecutive_failures)
                  VALUES (?1, ?2, ?3, ?2, 1)
                  ON CONFLICT (name) DO UPDATE SET last_failure = ?2, last_error = ?3,
                      failing_since = COALESCE(failing_since, ?2),
                      consecutive_failures = consecutive_failures + 1",
                 params![source, ts(now), error],
-            )
-            .op(|| format!("record the failure of {source}"))?;
+                || format!("record the failure of {source}"),
+            )?;
         Ok(())
     }
 
@@ -209,25 +205,23 @@ impl Store {
         entries: usize,
         updated: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO sources (name, feed_entries, feed_updated) VALUES (?1, ?2, ?3)
+        self.exec(
+            "INSERT INTO sources (name, feed_entries, feed_updated) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET feed_entries = ?2, feed_updated = ?3",
-                params![name, entries as i64, ts(updated)],
-            )
-            .op(|| format!("record what was published for {name}"))?;
+            params![name, entries as i64, ts(updated)],
+            || format!("record what was published for {name}"),
+        )?;
         Ok(())
     }
 
     /// Remembers how a source without selectors was read.
     pub fn set_detected(&mut self, source: &str, detected: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO sources (name, detected) VALUES (?1, ?2)
+        self.exec(
+            "INSERT INTO sources (name, detected) VALUES (?1, ?2)
                  ON CONFLICT (name) DO UPDATE SET detected = ?2",
-                params![source, detected],
-            )
-            .op(|| format!("record how {source} was read"))?;
+            params![source, detected],
+            || format!("record how {source} was read"),
+        )?;
         Ok(())
     }
 
