@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::config::Output;
+use crate::config::{FeedFile, Output};
 use crate::model::{Feed, OutputFormat};
 use crate::render::{self, RenderError};
 
@@ -62,84 +62,77 @@ pub struct FileReport {
 
 /// Renders `feed` in every configured format, then writes each file that changed. Nothing is
 /// written unless every format rendered, so a feed never ends up half-updated.
-pub fn feed(output: &Output, feed: &Feed) -> Result<Vec<FileReport>, PublishError> {
+pub fn feed(output: &Output, feed: Feed) -> Result<Vec<FileReport>, PublishError> {
     let mut batch = Batch::default();
-    let files = batch.feed(output, feed)?;
-    batch.finish()?;
-    Ok(files)
+    batch.add(output, feed);
+    batch
+        .finish()?
+        .pop()
+        .unwrap_or_else(|| unreachable!("one feed in, one result out"))
 }
 
-/// Feed files written to temp files beside their places, put in place together by
+/// A temp file beside its place, and that place.
+type Staged = (tempfile::NamedTempFile, PathBuf);
+
+/// Feeds waiting to be rendered and files waiting to be put in place, all published together by
 /// [`Batch::finish`]. Dropping a batch unfinished deletes its temp files and leaves the old feeds.
 #[derive(Debug, Default)]
 pub struct Batch {
-    pending: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    feeds: Vec<(Vec<FeedFile>, Feed)>,
+    pending: Vec<Staged>,
 }
 
 impl Batch {
-    /// Files waiting to be put in place.
+    /// Feeds and files waiting.
     pub fn len(&self) -> usize {
-        self.pending.len()
+        self.feeds.len() + self.pending.len()
     }
 
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
-        self.pending.is_empty()
+        self.feeds.is_empty() && self.pending.is_empty()
     }
 
-    /// Renders `feed` in every configured format and stages each file whose bytes changed. The
-    /// reports say `Written` for those: they are, once [`Batch::finish`] succeeds.
-    pub fn feed(&mut self, output: &Output, feed: &Feed) -> Result<Vec<FileReport>, PublishError> {
-        let rendered = render_all(output, feed)?;
-        rendered
-            .into_iter()
-            .map(|(format, f, body)| {
-                let outcome = self.stage(&f.path, body.as_bytes())?;
-                Ok(FileReport {
-                    format,
-                    path: f.path,
-                    url: f.url.to_string(),
-                    outcome,
-                })
-            })
-            .collect()
+    /// Queues `feed` for every configured format. Returns its place in what
+    /// [`Batch::finish`] returns.
+    pub fn add(&mut self, output: &Output, feed: Feed) -> usize {
+        let files = output
+            .files(&feed.name)
+            .filter(|f| f.format.is_some())
+            .collect();
+        self.feeds.push((files, feed));
+        self.feeds.len() - 1
     }
 
     /// Stages `bytes` for `path` unless the file already holds exactly them.
     pub fn stage(&mut self, path: &Path, bytes: &[u8]) -> Result<WriteOutcome, PublishError> {
-        let err = |source| PublishError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        match fs::read(path) {
-            Ok(old) if old == bytes => return Ok(WriteOutcome::Unchanged),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(err(e)),
-        }
-        let dir = folder(path);
-        fs::create_dir_all(dir).map_err(err)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tagfeed-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(err)?;
-        tmp.write_all(bytes).map_err(err)?;
-        #[cfg(unix)]
-        {
-            // Temp files are created 0600; feeds are public files for a web server to read.
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644)).map_err(err)?;
-        }
-        self.pending.push((tmp, path.to_path_buf()));
-        Ok(WriteOutcome::Written)
+        let (outcome, staged) = stage(path, bytes)?;
+        self.pending.extend(staged);
+        Ok(outcome)
     }
 
-    /// Makes every staged file durable and puts it in place. Returns how many files it wrote.
-    pub fn finish(&mut self) -> Result<usize, PublishError> {
+    /// Renders the queued feeds (on every core: rendering is pure), stages the files whose bytes
+    /// changed, makes them durable and puts them in place. Returns, per queued feed in order, its
+    /// files or why it was not published (a feed that cannot be rendered in every format writes
+    /// nothing); fails as a whole when the files cannot be put in place.
+    pub fn finish(&mut self) -> Result<Vec<Result<Vec<FileReport>, PublishError>>, PublishError> {
+        let feeds = std::mem::take(&mut self.feeds);
+        let mut results = Vec::with_capacity(feeds.len());
+        for one in parallel_map(&feeds, |(files, feed)| publish_one(files, feed)) {
+            results.push(one.map(|(reports, staged)| {
+                self.pending.extend(staged);
+                reports
+            }));
+        }
+        self.put_in_place()?;
+        Ok(results)
+    }
+
+    /// Makes every staged file durable and renames it into place, then syncs the folders.
+    fn put_in_place(&mut self) -> Result<(), PublishError> {
         let pending = std::mem::take(&mut self.pending);
         let Some((_, first)) = pending.first() else {
-            return Ok(0);
+            return Ok(());
         };
         let err = |path: &Path| {
             let path = path.to_path_buf();
@@ -147,7 +140,6 @@ impl Batch {
         };
         sync_data(pending.iter().map(|(tmp, _)| tmp.as_file())).map_err(err(first))?;
         let mut dirs: Vec<PathBuf> = Vec::new();
-        let written = pending.len();
         for (tmp, path) in pending {
             tmp.persist(&path).map_err(|e| err(&path)(e.error))?;
             let dir = folder(&path).to_path_buf();
@@ -161,8 +153,87 @@ impl Batch {
                 .and_then(|d| d.sync_all())
                 .map_err(err(dir))?;
         }
-        Ok(written)
+        Ok(())
     }
+}
+
+/// One feed rendered in each of its formats and its changed files staged.
+fn publish_one(
+    files: &[FeedFile],
+    feed: &Feed,
+) -> Result<(Vec<FileReport>, Vec<Staged>), PublishError> {
+    let mut rendered = Vec::with_capacity(files.len());
+    for f in files {
+        if let Some(format) = f.format {
+            rendered.push((format, f, render::render(feed, format, &f.url)?));
+        }
+    }
+    let mut reports = Vec::with_capacity(rendered.len());
+    let mut staged = Vec::new();
+    for (format, f, body) in rendered {
+        let (outcome, tmp) = stage(&f.path, body.as_bytes())?;
+        staged.extend(tmp);
+        reports.push(FileReport {
+            format,
+            path: f.path.clone(),
+            url: f.url.to_string(),
+            outcome,
+        });
+    }
+    Ok((reports, staged))
+}
+
+/// `f` over `items` on up to every core, results in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A few items are not worth a thread.
+    let threads = cores.min(items.len().div_ceil(4)).max(1);
+    if threads == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| {
+                p.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// A temp file holding `bytes` beside `path`, unless `path` already holds exactly them.
+fn stage(path: &Path, bytes: &[u8]) -> Result<(WriteOutcome, Option<Staged>), PublishError> {
+    let err = |source| PublishError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    match fs::read(path) {
+        Ok(old) if old == bytes => return Ok((WriteOutcome::Unchanged, None)),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
+    let dir = folder(path);
+    fs::create_dir_all(dir).map_err(err)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tagfeed-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    #[cfg(unix)]
+    {
+        // Temp files are created 0600; feeds are public files for a web server to read.
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644)).map_err(err)?;
+    }
+    Ok((WriteOutcome::Written, Some((tmp, path.to_path_buf()))))
 }
 
 /// The folder a file goes in (`.` for a bare name).
@@ -198,20 +269,6 @@ fn sync_data<'a>(files: impl Iterator<Item = &'a fs::File>) -> std::io::Result<(
     {
         files.map(|f| f.sync_all()).collect()
     }
-}
-
-fn render_all(
-    output: &Output,
-    feed: &Feed,
-) -> Result<Vec<(OutputFormat, crate::config::FeedFile, String)>, RenderError> {
-    output
-        .files(&feed.name)
-        .filter_map(|f| f.format.map(|format| (format, f)))
-        .map(|(format, f)| {
-            let body = render::render(feed, format, &f.url)?;
-            Ok((format, f, body))
-        })
-        .collect()
 }
 
 /// Replaces `path` with `bytes` atomically unless it already holds exactly these bytes.
@@ -272,7 +329,7 @@ mod tests {
             "nothing in place before finish"
         );
         assert!(!b.exists());
-        assert_eq!(batch.finish().unwrap(), 2);
+        assert!(batch.finish().unwrap().is_empty());
         assert_eq!(
             (fs::read(&a).unwrap(), fs::read(&b).unwrap()),
             (b"new a".to_vec(), b"new b".to_vec())

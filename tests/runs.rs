@@ -363,4 +363,8 @@ fn a_corrupt_stored_date_fails_the_source_and_keeps_its_feed() {
         "{stderr}"
     );
     assert_eq!(std::fs::read(&atom).unwrap(), published);
+    // The same page on the next run is read again, not skipped as published: it still fails.
+    let out = run_in(dir.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", texts(&out));
+    assert_eq!(std::fs::read(&atom).unwrap(), published);
 }

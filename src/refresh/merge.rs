@@ -109,9 +109,10 @@ pub(super) fn build(
             m.name
         )));
     };
-    report.files = publish::feed(&config.output, &feed)?;
+    let entries = feed.entries.len();
+    report.files = publish::feed(&config.output, feed)?;
     store.add_aliases(&m.name, &merged.new_aliases)?;
-    store.record_published(&m.name, feed.entries.len(), updated.to_utc())?;
+    store.record_published(&m.name, entries, updated.to_utc())?;
     Ok(report)
 }
 

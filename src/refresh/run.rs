@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use super::{RefreshError, Report, external, feed_key, merge, source};
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::publish::{Batch, WriteOutcome};
+use crate::publish::{Batch, FileReport, PublishError, WriteOutcome};
 use crate::source::Input;
 use crate::store::Store;
 
@@ -146,70 +146,34 @@ pub async fn run(
         }
     }
     outcomes.iter().for_each(&mut on_outcome);
-    // Results are applied as they arrive, inside one store transaction, and their feed files
-    // staged; whenever no result is ready (or enough are waiting) the files are made durable
-    // together and the transaction committed. Outcomes are reported once their files are in place.
-    let mut batch = Batch::default();
-    // Each outcome with the key its run state is recorded under.
-    let mut waiting: Vec<(Option<String>, Outcome)> = Vec::new();
-    loop {
-        let joined = match tasks.try_join_next() {
-            Some(j) => j,
-            None => {
-                settle(
-                    store,
-                    &mut batch,
-                    &mut waiting,
-                    now,
-                    &mut on_outcome,
-                    &mut outcomes,
-                );
-                match tasks.join_next().await {
-                    Some(j) => j,
-                    None => break,
+    // Results are applied as they arrive, inside one store transaction, and their feeds queued;
+    // whenever no result is ready (or enough wait) the feeds are published together and the
+    // transaction committed. Outcomes are reported once their files are in place.
+    let mut pending = Pending::default();
+    {
+        let mut emit = |o: Outcome| {
+            on_outcome(&o);
+            outcomes.push(o);
+        };
+        loop {
+            let joined = match tasks.try_join_next() {
+                Some(j) => j,
+                None => {
+                    pending.settle(store, now, &mut emit);
+                    match tasks.join_next().await {
+                        Some(j) => j,
+                        None => break,
+                    }
                 }
+            };
+            if let Err(e) = store.begin() {
+                tracing::warn!(error = %e, "cannot batch the store's writes");
             }
-        };
-        if let Err(e) = store.begin() {
-            tracing::warn!(error = %e, "cannot batch the store's writes");
-        }
-        let done = match joined {
-            Ok(Done::Source(i, walked)) => {
-                let s = &config.sources[i];
-                let result =
-                    walked.and_then(|w| source::apply(config, store, &mut batch, s, w, now));
-                (
-                    Some(s.name.clone()),
-                    finish(store, &s.name, Kind::Source, result, now),
-                )
+            let done = apply(config, &chosen, store, &mut pending.batch, joined, now);
+            pending.waiting.push(done);
+            if pending.full() {
+                pending.settle(store, now, &mut emit);
             }
-            Ok(Done::Feed(i, fetched)) => {
-                let input = chosen.feeds[i];
-                let result = fetched.and_then(|f| external::apply(store, input, f, now));
-                (
-                    Some(feed_key(input)),
-                    feed_outcome(store, input, result, now),
-                )
-            }
-            Err(e) => (
-                None,
-                Outcome {
-                    name: "(task)".into(),
-                    kind: Kind::Source,
-                    result: Err(RefreshError::Internal(e.to_string())),
-                },
-            ),
-        };
-        waiting.push(done);
-        if batch.len() >= BATCH_FILES || waiting.len() >= BATCH_FILES {
-            settle(
-                store,
-                &mut batch,
-                &mut waiting,
-                now,
-                &mut on_outcome,
-                &mut outcomes,
-            );
         }
     }
     let failed: HashSet<String> = outcomes
@@ -248,44 +212,118 @@ fn sort(config: &Config, outcomes: &mut [Outcome]) {
     outcomes.sort_by_key(|o| order.get(&o.name).copied().unwrap_or(usize::MAX));
 }
 
-/// Feed files (or outcomes) gathered before they are made durable together.
-const BATCH_FILES: usize = 256;
-
-/// Puts the staged files in place and commits the store's writes, then reports the waiting
-/// outcomes. When the files cannot be written, the writes are rolled back (the next run reads
-/// those pages again) and every waiting source fails with the reason.
-fn settle(
+/// A finished walk or fetch into the store and the batch.
+fn apply(
+    config: &Config,
+    chosen: &Selection<'_>,
     store: &mut Store,
     batch: &mut Batch,
-    waiting: &mut Vec<(Option<String>, Outcome)>,
+    joined: Result<Done, tokio::task::JoinError>,
     now: DateTime<Utc>,
-    on_outcome: &mut impl FnMut(&Outcome),
-    outcomes: &mut Vec<Outcome>,
-) {
-    let written = batch.finish().map_err(|e| e.to_string());
-    let committed = written.and_then(|_| store.commit().map_err(|e| e.to_string()));
-    if let Err(why) = committed {
-        if let Err(e) = store.rollback() {
-            tracing::error!(error = %e, "cannot roll back the store's writes");
+) -> Waiting {
+    match joined {
+        Ok(Done::Source(i, walked)) => {
+            let s = &config.sources[i];
+            let (result, ticket) =
+                match walked.and_then(|w| source::apply(config, store, batch, s, w, now)) {
+                    Ok((report, ticket)) => (Ok(report), ticket),
+                    Err(e) => (Err(e), None),
+                };
+            Waiting {
+                key: Some(s.name.clone()),
+                outcome: finish(store, &s.name, Kind::Source, result, now),
+                ticket,
+            }
         }
-        for (key, o) in waiting.iter_mut() {
-            let result =
-                std::mem::replace(&mut o.result, Err(RefreshError::Internal(String::new())));
-            let result = result.and_then(|_| {
-                Err(RefreshError::Internal(format!(
-                    "the feed files could not be written: {why}"
-                )))
-            });
-            // The rollback took the failures recorded so far with it: record them again.
-            o.result = match key {
-                Some(key) => finish(store, key, o.kind, result, now).result,
-                None => result,
-            };
+        Ok(Done::Feed(i, fetched)) => {
+            let input = chosen.feeds[i];
+            let result = fetched.and_then(|f| external::apply(store, input, f, now));
+            Waiting {
+                key: Some(feed_key(input)),
+                outcome: feed_outcome(store, input, result, now),
+                ticket: None,
+            }
         }
+        Err(e) => Waiting {
+            key: None,
+            outcome: Outcome {
+                name: "(task)".into(),
+                kind: Kind::Source,
+                result: Err(RefreshError::Internal(e.to_string())),
+            },
+            ticket: None,
+        },
     }
-    for (_, o) in waiting.drain(..) {
-        on_outcome(&o);
-        outcomes.push(o);
+}
+
+/// An outcome whose store writes are in the open transaction and whose feed waits in the batch.
+struct Waiting {
+    /// The key its run state is recorded under.
+    key: Option<String>,
+    outcome: Outcome,
+    /// Its feed's place in the batch.
+    ticket: Option<usize>,
+}
+
+/// What was applied but not yet published and committed.
+#[derive(Default)]
+struct Pending {
+    batch: Batch,
+    waiting: Vec<Waiting>,
+}
+
+impl Pending {
+    /// Feeds (or outcomes) gathered before they are published together.
+    const SIZE: usize = 256;
+
+    fn full(&self) -> bool {
+        self.batch.len() >= Self::SIZE || self.waiting.len() >= Self::SIZE
+    }
+
+    /// Publishes the batch and commits the store's writes, then reports the waiting outcomes. A
+    /// feed that cannot be rendered or written fails its source; when the files cannot be put in
+    /// place at all, the writes are rolled back (the next run reads those pages again) and every
+    /// waiting source fails with the reason.
+    fn settle(&mut self, store: &mut Store, now: DateTime<Utc>, emit: &mut impl FnMut(Outcome)) {
+        let published = self.batch.finish();
+        let committed = match published {
+            Ok(files) => store.commit().map(|()| files).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let rolled_back = committed.is_err();
+        let mut files: Vec<Option<Result<Vec<FileReport>, PublishError>>> = match committed {
+            Ok(files) => files.into_iter().map(Some).collect(),
+            Err(why) => {
+                if let Err(e) = store.rollback() {
+                    tracing::error!(error = %e, "cannot roll back the store's writes");
+                }
+                for w in &mut self.waiting {
+                    let result = std::mem::replace(&mut w.outcome.result, Ok(Report::new("")));
+                    w.outcome.result = result.and_then(|_| {
+                        Err(RefreshError::Internal(format!(
+                            "the feed files could not be written: {why}"
+                        )))
+                    });
+                    w.ticket = None;
+                }
+                Vec::new()
+            }
+        };
+        for mut w in self.waiting.drain(..) {
+            let published = w.ticket.and_then(|t| files.get_mut(t)?.take());
+            match (published, &mut w.outcome.result) {
+                (Some(Ok(reports)), Ok(report)) => report.files = reports,
+                (Some(Err(e)), result) => *result = Err(e.into()),
+                _ => {}
+            }
+            // A failure found here (or taken back by the rollback) is recorded now.
+            let late = w.outcome.result.is_err() && (rolled_back || w.ticket.is_some());
+            if late && let Some(key) = &w.key {
+                let result = std::mem::replace(&mut w.outcome.result, Ok(Report::new("")));
+                w.outcome.result = finish(store, key, w.outcome.kind, result, now).result;
+            }
+            emit(w.outcome);
+        }
     }
 }
 

@@ -322,8 +322,8 @@ async fn second_page(
     }
 }
 
-/// Step 3: the walk into the store, the feed out of it into the run's batch of files, and the run
-/// recorded.
+/// Step 3: the walk into the store, the feed out of it into the run's batch (which publishes it;
+/// returned: the feed's place in the batch), and the run recorded.
 pub(super) fn apply(
     config: &Config,
     store: &mut Store,
@@ -331,10 +331,10 @@ pub(super) fn apply(
     source: &Source,
     walk: Walk,
     now: DateTime<Utc>,
-) -> Result<Report, RefreshError> {
+) -> Result<(Report, Option<usize>), RefreshError> {
     let name = &source.name;
     if walk.unchanged {
-        return unchanged(config, store, name, walk, now);
+        return Ok((unchanged(config, store, name, walk, now)?, None));
     }
     let mut report = Report::new(name);
     report.not_modified = walk.not_modified;
@@ -378,9 +378,10 @@ pub(super) fn apply(
     )?;
     let feed = pipeline::source_feed(config, source, &meta, stored);
     report.entries = feed.entries.len();
+    let mut queued = None;
     if let Some(updated) = feed.updated() {
-        report.files = batch.feed(&config.output, &feed)?;
         store.record_published(name, feed.entries.len(), updated.to_utc())?;
+        queued = Some(batch.add(&config.output, feed));
     }
     if let Some((url, v)) = &walk.validators {
         store.set_validators(url, v)?;
@@ -392,13 +393,10 @@ pub(super) fn apply(
         heading: meta.title.as_deref(),
         home: home.as_deref(),
         // Only a read that published its feed may be skipped next time.
-        fingerprint: walk
-            .fingerprint
-            .as_deref()
-            .filter(|_| !report.files.is_empty()),
+        fingerprint: walk.fingerprint.as_deref().filter(|_| queued.is_some()),
     });
     store.record_success(name, read, now)?;
-    Ok(report)
+    Ok((report, queued))
 }
 
 /// Step 3 for a page found as it was last published: its feed files stay as they are, and only

@@ -115,11 +115,30 @@ fn utf8(format: &'static str, bytes: Vec<u8>) -> Result<String, RenderError> {
 /// cannot be mistaken. Both spellings mean the same character to XML parsers, and inside CDATA
 /// (summaries) to HTML parsers, so nothing else changes.
 fn profile_escapes(xml: String) -> String {
-    if xml.contains("&amp;") || xml.contains("&lt;") {
-        xml.replace("&amp;", "&#x26;").replace("&lt;", "&#x3C;")
-    } else {
-        xml
+    // One pass over the references, copying what lies between them.
+    let mut out = String::new();
+    let mut copied = 0;
+    for (at, _) in xml.match_indices('&') {
+        let rest = &xml[at..];
+        let (from, to) = if rest.starts_with("&amp;") {
+            ("&amp;", "&#x26;")
+        } else if rest.starts_with("&lt;") {
+            ("&lt;", "&#x3C;")
+        } else {
+            continue;
+        };
+        if out.is_empty() {
+            out.reserve(xml.len() + xml.len() / 8);
+        }
+        out.push_str(&xml[copied..at]);
+        out.push_str(to);
+        copied = at + from.len();
     }
+    if copied == 0 {
+        return xml;
+    }
+    out.push_str(&xml[copied..]);
+    out
 }
 
 /// Entries' last-change dates made unique: where two entries share a timestamp (two articles
@@ -146,6 +165,15 @@ pub(crate) fn distinct_dates(entries: &[Entry]) -> Vec<DateTime<FixedOffset>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_are_written_as_the_rss_profile_says() {
+        assert_eq!(
+            profile_escapes("&amp;a &lt;b&gt; &#x26; &quot;&amp;".into()),
+            "&#x26;a &#x3C;b&gt; &#x26; &quot;&#x26;"
+        );
+        assert_eq!(profile_escapes("plain & simple".into()), "plain & simple");
+    }
 
     fn entry(id: &str, title: &str, date: &str) -> Entry {
         let d = DateTime::parse_from_rfc3339(date).unwrap();

@@ -179,7 +179,8 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed refresh of `source`.
+    /// Records a failed refresh of `source`. It forgets the fingerprint: the next run reads the
+    /// page again whatever it holds.
     pub fn record_failure(
         &mut self,
         source: &str,
@@ -191,7 +192,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?2, 1)
                  ON CONFLICT (name) DO UPDATE SET last_failure = ?2, last_error = ?3,
                      failing_since = COALESCE(failing_since, ?2),
-                     consecutive_failures = consecutive_failures + 1",
+                     consecutive_failures = consecutive_failures + 1, fingerprint = NULL",
                 params![source, ts(now), error],
                 || format!("record the failure of {source}"),
             )?;
