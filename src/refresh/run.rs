@@ -121,31 +121,7 @@ pub async fn run(
     let now = Utc::now().trunc_subsecs(0);
     let chosen = Selection::of(config, &opts.only);
     let mut outcomes = Vec::new();
-    let mut tasks = JoinSet::new();
-    for &i in &chosen.sources {
-        let s = &config.sources[i];
-        match source::prepare(store, config, s, opts.backfill) {
-            Ok(known) => {
-                let (fetcher, s) = (fetcher.clone(), s.clone());
-                tasks.spawn(
-                    async move { Done::Source(i, source::walk(fetcher, &s, known, now).await) },
-                );
-            }
-            Err(e) => outcomes.push(finish(store, &s.name, Kind::Source, Err(e.into()), now)),
-        }
-    }
-    for (i, &input) in chosen.feeds.iter().enumerate() {
-        match external::prepare(store, input) {
-            Ok(known) => {
-                let (fetcher, input) = (fetcher.clone(), input.clone());
-                tasks.spawn(async move {
-                    Done::Feed(i, external::fetch(fetcher, &input, known, now).await)
-                });
-            }
-            Err(e) => outcomes.push(feed_outcome(store, input, Err(e.into()), now)),
-        }
-    }
-    outcomes.iter().for_each(&mut on_outcome);
+    let mut jobs = Jobs::new(config, &chosen, fetcher, opts.backfill, now);
     // Results are applied as they arrive, inside one store transaction, and their feeds queued;
     // whenever no result is ready (or enough wait) the feeds are published together and the
     // transaction committed. Outcomes are reported once their files are in place.
@@ -156,19 +132,21 @@ pub async fn run(
             outcomes.push(o);
         };
         loop {
-            let joined = match tasks.try_join_next() {
+            if let Err(e) = store.begin() {
+                tracing::warn!(error = %e, "cannot batch the store's writes");
+            }
+            let failed_to_start = jobs.fill(store);
+            pending.waiting.extend(failed_to_start);
+            let joined = match jobs.tasks.try_join_next() {
                 Some(j) => j,
                 None => {
                     pending.settle(store, now, &mut emit);
-                    match tasks.join_next().await {
+                    match jobs.tasks.join_next().await {
                         Some(j) => j,
                         None => break,
                     }
                 }
             };
-            if let Err(e) = store.begin() {
-                tracing::warn!(error = %e, "cannot batch the store's writes");
-            }
             let done = apply(config, &chosen, store, &mut pending.batch, joined, now);
             pending.waiting.push(done);
             if pending.full() {
@@ -210,6 +188,95 @@ fn sort(config: &Config, outcomes: &mut [Outcome]) {
         order.entry(n).or_insert(i);
     }
     outcomes.sort_by_key(|o| order.get(&o.name).copied().unwrap_or(usize::MAX));
+}
+
+/// What is still to start, started a window at a time: pages read ahead of the store wait in
+/// bounded numbers, so memory stays flat however many sources a config has.
+struct Jobs<'a> {
+    config: &'a Config,
+    chosen: &'a Selection<'a>,
+    fetcher: Arc<Fetcher>,
+    backfill: bool,
+    now: DateTime<Utc>,
+    /// Sources (by config index), then external feeds (by index in the selection).
+    queue: std::collections::VecDeque<Result<usize, usize>>,
+    tasks: JoinSet<Done>,
+    window: usize,
+}
+
+impl<'a> Jobs<'a> {
+    fn new(
+        config: &'a Config,
+        chosen: &'a Selection<'a>,
+        fetcher: Arc<Fetcher>,
+        backfill: bool,
+        now: DateTime<Utc>,
+    ) -> Jobs<'a> {
+        let queue = chosen
+            .sources
+            .iter()
+            .map(|&i| Ok(i))
+            .chain((0..chosen.feeds.len()).map(Err))
+            .collect();
+        Jobs {
+            // Enough to keep every fetch slot and every core busy.
+            window: (config.fetch.concurrency * 4).max(32),
+            config,
+            chosen,
+            fetcher,
+            backfill,
+            now,
+            queue,
+            tasks: JoinSet::new(),
+        }
+    }
+
+    /// Starts jobs until the window is full. A job that cannot start (the store cannot say what
+    /// it knows) is returned as its outcome.
+    fn fill(&mut self, store: &mut Store) -> Vec<Waiting> {
+        let mut failed = Vec::new();
+        while self.tasks.len() < self.window {
+            let Some(job) = self.queue.pop_front() else {
+                break;
+            };
+            let (fetcher, now) = (self.fetcher.clone(), self.now);
+            match job {
+                Ok(i) => {
+                    let s = &self.config.sources[i];
+                    match source::prepare(store, self.config, s, self.backfill) {
+                        Ok(known) => {
+                            let s = s.clone();
+                            self.tasks.spawn(async move {
+                                Done::Source(i, source::walk(fetcher, &s, known, now).await)
+                            });
+                        }
+                        Err(e) => failed.push(Waiting {
+                            key: Some(s.name.clone()),
+                            outcome: finish(store, &s.name, Kind::Source, Err(e.into()), now),
+                            ticket: None,
+                        }),
+                    }
+                }
+                Err(i) => {
+                    let input = self.chosen.feeds[i];
+                    match external::prepare(store, input) {
+                        Ok(known) => {
+                            let input = input.clone();
+                            self.tasks.spawn(async move {
+                                Done::Feed(i, external::fetch(fetcher, &input, known, now).await)
+                            });
+                        }
+                        Err(e) => failed.push(Waiting {
+                            key: Some(feed_key(input)),
+                            outcome: feed_outcome(store, input, Err(e.into()), now),
+                            ticket: None,
+                        }),
+                    }
+                }
+            }
+        }
+        failed
+    }
 }
 
 /// A finished walk or fetch into the store and the batch.
