@@ -81,23 +81,35 @@ fn an_unchanged_saved_page_is_not_parsed_and_nothing_is_written() {
     let touched = run_ok(&load());
     assert!(!touched[0].unchanged);
     assert_eq!(touched[0].pages, 1, "the new bytes were parsed");
+    assert_eq!(
+        (touched[0].stored.new, touched[0].stored.changed),
+        (0, 0),
+        "read against the stored entries"
+    );
+    assert_eq!(touched[0].entries, first[0].entries);
 }
 
 #[test]
 fn an_unchanged_fetched_page_is_not_parsed_again() {
     let hits = Arc::new(AtomicUsize::new(0));
-    let h = hits.clone();
+    let items = Arc::new(AtomicUsize::new(2));
+    let (h, n) = (hits.clone(), items.clone());
     let server = Server::start(move |req: &Req| {
         if req.target == "/robots.txt" {
             return Resp::status(404);
         }
         h.fetch_add(1, Ordering::SeqCst);
         // No validators: the server cannot answer 304, so only the bytes tell.
-        Resp::html(
-            "<ul><li class=\"item\"><a href=\"/p/1\">First</a> <time datetime=\"2026-01-02\">2 Jan</time></li>\
-             <li class=\"item\"><a href=\"/p/2\">Second</a> <time datetime=\"2026-01-01\">1 Jan</time></li></ul>"
-                .to_string(),
-        )
+        let lis: String = (1..=n.load(Ordering::SeqCst))
+            .rev()
+            .map(|i| {
+                format!(
+                    "<li class=\"item\"><a href=\"/p/{i}\">Item {i}</a> \
+                     <time datetime=\"2026-01-{i:02}\">{i} Jan</time></li>"
+                )
+            })
+            .collect();
+        Resp::html(format!("<ul>{lis}</ul>"))
     });
     let (_dir, config) = http_project(FAST, &http_source("u", &server.url("/u/"), ""));
     let first = run_ok(&config);
@@ -106,4 +118,13 @@ fn an_unchanged_fetched_page_is_not_parsed_again() {
     assert!(again[0].unchanged, "{:?}", again[0]);
     assert_eq!((again[0].pages, written(&again[0])), (0, 0));
     assert_eq!(hits.load(Ordering::SeqCst), 2, "page 1 was still fetched");
+
+    // A new item: page 1 is read (once: not fetched again to read it) and the feed grows.
+    items.store(3, Ordering::SeqCst);
+    let third = run_ok(&config);
+    assert_eq!(
+        (third[0].pages, third[0].stored.new, third[0].entries),
+        (1, 1, 3)
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
 }

@@ -214,7 +214,9 @@ impl FetchError {
 
 /// The shared HTTP client with its politeness state. One per run (or per daemon).
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// Built at the first request: a run of saved files never pays for loading the system's
+    /// certificates.
+    client: std::sync::OnceLock<Result<reqwest::Client, String>>,
     settings: FetchSettings,
     gates: Gates,
     robots: RobotsCache,
@@ -230,18 +232,28 @@ impl Fetcher {
     pub fn new(settings: FetchSettings) -> Result<Fetcher, ClientError> {
         // Only fails when a provider is already installed, which is what we want.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .connect_timeout(settings.connect_timeout)
-            .gzip(true)
-            .brotli(true)
-            .build()
-            .map_err(|e| ClientError(e.to_string()))?;
         Ok(Fetcher {
-            client,
+            client: std::sync::OnceLock::new(),
             gates: Gates::new(settings.concurrency),
             robots: RobotsCache::default(),
             settings,
+        })
+    }
+
+    /// The HTTP client, built on first use.
+    fn client(&self, url: &Url) -> Result<&reqwest::Client, FetchError> {
+        let built = self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::limited(5))
+                .connect_timeout(self.settings.connect_timeout)
+                .gzip(true)
+                .brotli(true)
+                .build()
+                .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+        });
+        built.as_ref().map_err(|why| FetchError::Other {
+            url: url.clone(),
+            why: why.clone(),
         })
     }
 
@@ -324,7 +336,7 @@ impl Fetcher {
     async fn attempt(&self, req: &Request<'_>) -> Result<Response, FetchError> {
         let url = req.url;
         let mut rb = self
-            .client
+            .client(url)?
             .get(url.clone())
             .header(header::USER_AGENT, req.user_agent)
             .timeout(req.timeout);

@@ -147,6 +147,16 @@ pub async fn run(
                     }
                 }
             };
+            let joined = match joined {
+                // Page 1 changed: the walk goes on once the stored ids are loaded.
+                Ok(Done::Source(i, Ok(walk))) if walk.resume.is_some() => {
+                    pending
+                        .waiting
+                        .extend(jobs.start_source(store, i, walk.resume));
+                    continue;
+                }
+                other => other,
+            };
             let done = apply(config, &chosen, store, &mut pending.batch, joined, now);
             pending.waiting.push(done);
             if pending.full() {
@@ -241,22 +251,7 @@ impl<'a> Jobs<'a> {
             };
             let (fetcher, now) = (self.fetcher.clone(), self.now);
             match job {
-                Ok(i) => {
-                    let s = &self.config.sources[i];
-                    match source::prepare(store, self.config, s, self.backfill) {
-                        Ok(known) => {
-                            let s = s.clone();
-                            self.tasks.spawn(async move {
-                                Done::Source(i, source::walk(fetcher, &s, known, now).await)
-                            });
-                        }
-                        Err(e) => failed.push(Waiting {
-                            key: Some(s.name.clone()),
-                            outcome: finish(store, &s.name, Kind::Source, Err(e.into()), now),
-                            ticket: None,
-                        }),
-                    }
-                }
+                Ok(i) => failed.extend(self.start_source(store, i, None)),
                 Err(i) => {
                     let input = self.chosen.feeds[i];
                     match external::prepare(store, input) {
@@ -276,6 +271,32 @@ impl<'a> Jobs<'a> {
             }
         }
         failed
+    }
+
+    /// Starts source `i`'s walk (going on from `first` when given). A walk that cannot start is
+    /// returned as its outcome.
+    fn start_source(
+        &mut self,
+        store: &mut Store,
+        i: usize,
+        first: Option<source::First>,
+    ) -> Option<Waiting> {
+        let (fetcher, now) = (self.fetcher.clone(), self.now);
+        let s = &self.config.sources[i];
+        match source::prepare(store, self.config, s, self.backfill, first) {
+            Ok(known) => {
+                let s = s.clone();
+                self.tasks.spawn(async move {
+                    Done::Source(i, source::walk(fetcher, &s, known, now).await)
+                });
+                None
+            }
+            Err(e) => Some(Waiting {
+                key: Some(s.name.clone()),
+                outcome: finish(store, &s.name, Kind::Source, Err(e.into()), now),
+                ticket: None,
+            }),
+        }
     }
 }
 

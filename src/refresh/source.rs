@@ -34,8 +34,11 @@ use crate::store::{ReadSummary, Store, StoreError};
 /// What the walk needs from the store.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Known {
-    /// Stored ids and titles, for giving ids and for "nothing new on this page".
-    pub ids: Ids,
+    /// Stored ids and titles, for giving ids and for "nothing new on this page"; not loaded
+    /// while page 1 may well be what was last published (the walk asks for them if not).
+    pub ids: Option<Ids>,
+    /// Page 1, already read by a walk that went back for the ids.
+    pub first: Option<First>,
     /// Validators of page 1, for a conditional GET.
     pub validators: Validators,
     /// Walk up to `backfill_pages` (a first run, or `--backfill`).
@@ -66,15 +69,29 @@ pub(super) struct Walk {
     pub unchanged: bool,
     /// The fingerprint of page 1 and the settings, to store once the source succeeded.
     pub fingerprint: Option<String>,
+    /// Page 1 changed and the stored ids were not loaded: the walk goes on from here once they
+    /// are.
+    pub resume: Option<First>,
+}
+
+/// Page 1 as a walk read it, handed back to go on with once the store's ids are loaded.
+#[derive(Debug, Clone)]
+pub(super) enum First {
+    /// A saved file.
+    File(Loaded),
+    /// A fetched page, asked for at this URL.
+    Fetched(Url, Page),
 }
 
 /// Step 1: what the store knows about `source`. `backfill` asks for a back-fill; a source never
-/// back-filled gets one anyway.
+/// back-filled gets one anyway. With `first` (page 1, read by a walk that went back for them)
+/// the stored ids are loaded; else they are left for later while page 1 may be unchanged.
 pub(super) fn prepare(
     store: &Store,
     config: &Config,
     source: &Source,
     backfill: bool,
+    first: Option<First>,
 ) -> Result<Known, StoreError> {
     let state = store.state(&source.name)?;
     let files_there = config.output.files(&source.name).all(|f| f.path.is_file());
@@ -82,13 +99,23 @@ pub(super) fn prepare(
         Input::Url(u) => store.validators(u.as_str())?,
         Input::Path(_) => Validators::default(),
     };
+    let backfill = backfill || !state.backfilled;
+    let published = state.fingerprint.filter(|_| files_there);
+    // A walk may skip page 1 only as a file or when not back-filling.
+    let may_skip = published.is_some() && (!backfill || matches!(source.input, Input::Path(_)));
+    let ids = if may_skip && first.is_none() {
+        None
+    } else {
+        Some(Ids::new(store.known(&source.name)?))
+    };
     Ok(Known {
-        ids: Ids::new(store.known(&source.name)?),
+        ids,
+        first,
         validators,
-        backfill: backfill || !state.backfilled,
+        backfill,
         detected: state.detected.as_deref().and_then(Detection::from_json),
         settings: settings(config, source),
-        published: state.fingerprint.filter(|_| files_there),
+        published,
     })
 }
 
@@ -170,6 +197,38 @@ impl Seen {
     }
 }
 
+/// Step 2 for a saved file: read it, unless it is what was last published.
+fn walk_file(
+    source: &Source,
+    path: &std::path::Path,
+    mut known: Known,
+    now: DateTime<Utc>,
+) -> Result<Walk, RefreshError> {
+    let loaded = match known.first.take() {
+        Some(First::File(loaded)) => loaded,
+        _ => source::read_file(path)?,
+    };
+    let fingerprint = fingerprint(&known.settings, &loaded);
+    if known.published.as_ref() == Some(&fingerprint) {
+        return Ok(Walk::unchanged(fingerprint));
+    }
+    let Some(ids) = known.ids.as_mut() else {
+        return Ok(Walk {
+            resume: Some(First::File(loaded)),
+            ..Walk::default()
+        });
+    };
+    let at = PageContext {
+        detected: known.detected.as_ref(),
+        ..PageContext::at(now)
+    };
+    Ok(Walk {
+        pages: vec![pipeline::read_page(source, &loaded, ids, at)?],
+        fingerprint: Some(fingerprint),
+        ..Walk::default()
+    })
+}
+
 /// Step 2: reads a source's pages. A back-fill walks up to `backfill_pages` and skips the
 /// conditional GET so the walk really happens; an ordinary run walks up to `max_pages`.
 pub(super) async fn walk(
@@ -179,22 +238,7 @@ pub(super) async fn walk(
     now: DateTime<Utc>,
 ) -> Result<Walk, RefreshError> {
     let mut url = match &source.input {
-        Input::Path(p) => {
-            let loaded = source::read_file(p)?;
-            let fingerprint = fingerprint(&known.settings, &loaded);
-            if known.published.as_ref() == Some(&fingerprint) {
-                return Ok(Walk::unchanged(fingerprint));
-            }
-            let at = PageContext {
-                detected: known.detected.as_ref(),
-                ..PageContext::at(now)
-            };
-            return Ok(Walk {
-                pages: vec![pipeline::read_page(source, &loaded, &mut known.ids, at)?],
-                fingerprint: Some(fingerprint),
-                ..Walk::default()
-            });
-        }
+        Input::Path(p) => return walk_file(source, p, known, now),
         Input::Url(u) => u.clone(),
     };
     let backfill = known.backfill;
@@ -210,8 +254,13 @@ pub(super) async fn walk(
     };
     let mut seen = Seen::default();
     let mut offset = 0;
-    // The next page fetched early for a first detection, kept for the walk.
-    let mut prefetched: Option<(Url, Page)> = None;
+    // The next page fetched early for a first detection, kept for the walk; or page 1, read
+    // before the walk went back for the ids.
+    let mut prefetched: Option<(Url, Page)> = match known.first.take() {
+        Some(First::Fetched(at, page)) => Some((at, page)),
+        _ => None,
+    };
+    let mut ids = known.ids.take();
     for n in 1..=limit {
         if !seen.new_url(&url) {
             break;
@@ -236,6 +285,7 @@ pub(super) async fn walk(
             .first()
             .and_then(|p| p.detection.as_ref())
             .or(known.detected.as_ref());
+        let validators_of_page = page.validators.clone();
         let loaded: Loaded = page.into();
         if n == 1 {
             let fingerprint = fingerprint(&known.settings, &loaded);
@@ -243,6 +293,18 @@ pub(super) async fn walk(
                 return Ok(Walk {
                     validators: out.validators,
                     ..Walk::unchanged(fingerprint)
+                });
+            }
+            if ids.is_none() {
+                let page = Page {
+                    bytes: loaded.bytes,
+                    charset: loaded.charset,
+                    url: found_at,
+                    validators: validators_of_page,
+                };
+                return Ok(Walk {
+                    resume: Some(First::Fetched(url, page)),
+                    ..Walk::default()
                 });
             }
             out.fingerprint = Some(fingerprint);
@@ -256,11 +318,11 @@ pub(super) async fn walk(
             next: next_loaded.as_ref(),
             later: n > 1,
         };
-        let read = pipeline::read_page(source, &loaded, &mut known.ids, at)?;
+        let ids = ids.get_or_insert_with(Ids::default);
+        let read = pipeline::read_page(source, &loaded, ids, at)?;
         offset += read.listing.entries.len();
         let next = next_page_url(source, &read.listing, &found_at, n + 1);
-        let done =
-            read.listing.entries.is_empty() || (!backfill && seen.fresh(&read, &known.ids) == 0);
+        let done = read.listing.entries.is_empty() || (!backfill && seen.fresh(&read, ids) == 0);
         out.pages.push(read);
         match next {
             Some(u) if !done => url = u,

@@ -109,16 +109,14 @@ impl Store {
     pub fn validators(&self, url: &str) -> Result<Validators, StoreError> {
         let v = self
             .conn
-            .query_row(
-                "SELECT etag, last_modified FROM http_cache WHERE url = ?1",
-                [url],
-                |r| {
-                    Ok(Validators {
-                        etag: r.get(0)?,
-                        last_modified: r.get(1)?,
-                    })
-                },
-            )
+            .prepare_cached("SELECT etag, last_modified FROM http_cache WHERE url = ?1")
+            .op(|| format!("read the validators of {url}"))?
+            .query_row([url], |r| {
+                Ok(Validators {
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                })
+            })
             .optional()
             .op(|| format!("read the validators of {url}"))?;
         Ok(v.unwrap_or_default())
@@ -231,41 +229,39 @@ impl Store {
         let what = || format!("read the state of {source}");
         let stored: i64 = self
             .conn
-            .query_row(
-                "SELECT COUNT(*) FROM entries WHERE source = ?1",
-                [source],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT COUNT(*) FROM entries WHERE source = ?1")
+            .op(what)?
+            .query_row([source], |r| r.get(0))
             .op(what)?;
         let stored = stored as usize;
         let state = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT last_success, last_failure, last_error, failing_since,
                         consecutive_failures, last_item_count, backfilled, heading, home,
                         feed_entries, feed_updated, detected, fingerprint
                  FROM sources WHERE name = ?1",
-                [source],
-                |r| {
-                    Ok(SourceState {
-                        name: source.to_string(),
-                        last_success: parse_ts(r.get(0)?),
-                        last_failure: parse_ts(r.get(1)?),
-                        last_error: r.get(2)?,
-                        failing_since: parse_ts(r.get(3)?),
-                        consecutive_failures: r.get(4)?,
-                        last_item_count: r.get::<_, Option<i64>>(5)?.map(|n| n as usize),
-                        backfilled: r.get(6)?,
-                        heading: r.get(7)?,
-                        home: r.get(8)?,
-                        stored,
-                        feed_entries: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
-                        feed_updated: parse_ts(r.get(10)?),
-                        detected: r.get(11)?,
-                        fingerprint: r.get(12)?,
-                    })
-                },
             )
+            .op(what)?
+            .query_row([source], |r| {
+                Ok(SourceState {
+                    name: source.to_string(),
+                    last_success: parse_ts(r.get(0)?),
+                    last_failure: parse_ts(r.get(1)?),
+                    last_error: r.get(2)?,
+                    failing_since: parse_ts(r.get(3)?),
+                    consecutive_failures: r.get(4)?,
+                    last_item_count: r.get::<_, Option<i64>>(5)?.map(|n| n as usize),
+                    backfilled: r.get(6)?,
+                    heading: r.get(7)?,
+                    home: r.get(8)?,
+                    stored,
+                    feed_entries: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
+                    feed_updated: parse_ts(r.get(10)?),
+                    detected: r.get(11)?,
+                    fingerprint: r.get(12)?,
+                })
+            })
             .optional()
             .op(what)?;
         Ok(state.unwrap_or_else(|| SourceState {
