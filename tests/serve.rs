@@ -265,6 +265,33 @@ fn feeds_are_served_with_the_right_http() {
         &[("Accept-Encoding", "br, gzip")],
     );
     assert_eq!(br.header("content-encoding"), Some("br"));
+    // A feed replaced on disk (as a run does: a new file renamed over it) is served anew, with a
+    // new ETag, and the old ETag no longer gives a 304; gzip follows too.
+    let path = dir.path().join("feeds/partnerships.rss.xml");
+    let tmp = dir.path().join("feeds/.new");
+    std::fs::write(&tmp, b"<rss version=\"2.0\"><channel></channel></rss>").unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+    let fresh = get(&a, "/partnerships.rss.xml");
+    assert_eq!(fresh.body, std::fs::read(&path).unwrap());
+    assert_ne!(fresh.header("etag"), Some(etag.as_str()));
+    let stale = raw(
+        &a,
+        "GET",
+        "/partnerships.rss.xml",
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!(stale.status, 200);
+    let gz = raw(
+        &a,
+        "GET",
+        "/partnerships.rss.xml",
+        &[("Accept-Encoding", "gzip")],
+    );
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(gz.body.as_slice())
+        .read_to_end(&mut plain)
+        .unwrap();
+    assert_eq!(plain, fresh.body);
     assert_eq!(d.stop(), Some(0));
 }
 

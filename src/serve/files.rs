@@ -3,17 +3,17 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use super::ServeState;
-use crate::config::Config;
+use crate::config::{Config, FeedFile};
 
 /// How a body is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,31 +33,107 @@ impl Encoding {
     }
 }
 
-/// A body's content hash and how it is encoded.
-type Variant = (String, Encoding);
-
-/// Compressed bodies by content hash, so a popular feed is compressed once per change.
+/// What `serve` keeps between requests: the table of servable files for the current config, and
+/// each file as last read with its validators and compressed forms. A request costs a hash
+/// look-up and one `stat`; the file is read, hashed and compressed again only after it changed.
 #[derive(Default)]
-pub(crate) struct Cache(Mutex<HashMap<Variant, Arc<Vec<u8>>>>);
+pub(crate) struct Files {
+    index: Mutex<Option<(Arc<Config>, Arc<Table>)>>,
+    read: Mutex<HashMap<PathBuf, Arc<Cached>>>,
+}
 
-impl Cache {
-    fn get_or(
-        &self,
-        key: Variant,
-        make: impl FnOnce() -> std::io::Result<Vec<u8>>,
-    ) -> std::io::Result<Arc<Vec<u8>>> {
-        if let Some(hit) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(hit);
-        }
-        let body = Arc::new(make()?);
-        if let Ok(mut m) = self.0.lock() {
-            // Feeds are few and small; an old variant is simply dropped when the cache fills.
-            if m.len() >= 256 {
-                m.clear();
+/// The servable files by name.
+type Table = HashMap<String, Arc<Served>>;
+
+/// A file as last read.
+struct Cached {
+    /// Inode, modification time and length when it was read: a rename over it changes them.
+    stamp: Stamp,
+    modified: SystemTime,
+    /// BLAKE3 of the bytes, shortened: the strong ETag's core.
+    hash: String,
+    identity: Bytes,
+    gzip: OnceLock<Option<Bytes>>,
+    brotli: OnceLock<Option<Bytes>>,
+}
+
+type Stamp = (u64, SystemTime, u64);
+
+fn stamp(meta: &std::fs::Metadata) -> std::io::Result<Stamp> {
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Ok((inode, meta.modified()?, meta.len()))
+}
+
+impl Cached {
+    /// The body in `enc`, compressed on first use; `None` when compressing failed.
+    fn body(&self, enc: Encoding) -> Option<Bytes> {
+        let slot = match enc {
+            Encoding::Identity => return Some(self.identity.clone()),
+            Encoding::Gzip => &self.gzip,
+            Encoding::Brotli => &self.brotli,
+        };
+        slot.get_or_init(|| match compress(&self.identity, enc) {
+            Ok(b) => Some(Bytes::from(b)),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot compress a feed; sending it plain");
+                None
             }
-            m.insert(key, body.clone());
+        })
+        .clone()
+    }
+}
+
+impl Files {
+    /// The servable file called `name` under `config`.
+    fn lookup(&self, config: &Arc<Config>, name: &str) -> Option<Arc<Served>> {
+        let mut held = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        let index = match held.as_ref() {
+            Some((c, index)) if Arc::ptr_eq(c, config) => index.clone(),
+            _ => {
+                let index = Arc::new(servable(config));
+                *held = Some((config.clone(), index.clone()));
+                index
+            }
+        };
+        drop(held);
+        index.get(name).cloned()
+    }
+
+    /// The file at `path` as it is now: from memory while its stamp holds, else read again.
+    /// `None` when it is not there (listed in the config but not written yet).
+    async fn current(&self, path: &std::path::Path) -> Option<Arc<Cached>> {
+        let now = std::fs::metadata(path).and_then(|m| stamp(&m)).ok()?;
+        let held = self.read.lock().ok()?.get(path).cloned();
+        if let Some(c) = held.filter(|c| c.stamp == now) {
+            return Some(c);
         }
-        Ok(body)
+        let owned = path.to_path_buf();
+        let read = tokio::task::spawn_blocking(move || {
+            let mut f = std::fs::File::open(&owned)?;
+            let meta = f.metadata()?;
+            let mut bytes = Vec::with_capacity(meta.len() as usize);
+            std::io::Read::read_to_end(&mut f, &mut bytes)?;
+            Ok::<_, std::io::Error>((stamp(&meta)?, meta.modified()?, bytes))
+        })
+        .await;
+        let Ok(Ok((stamp, modified, bytes))) = read else {
+            return None;
+        };
+        let cached = Arc::new(Cached {
+            stamp,
+            modified,
+            hash: blake3::hash(&bytes).to_hex()[..20].to_string(),
+            identity: Bytes::from(bytes),
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        });
+        if let Ok(mut m) = self.read.lock() {
+            m.insert(path.to_path_buf(), cached.clone());
+        }
+        Some(cached)
     }
 }
 
@@ -68,16 +144,31 @@ struct Served {
     max_age: Duration,
 }
 
-/// Looks a request name up in the files the config produces; anything else does not exist.
-fn lookup(config: &Config, file: &str) -> Option<Served> {
-    let (feed, f) = config.file(file)?;
-    let interval = config.schedule_of(feed.unwrap_or("")).interval(Utc::now());
-    let media = f.format.map_or("text/x-opml", |f| f.media_type());
-    Some(Served {
-        path: f.path,
-        media_type: format!("{media}; charset=utf-8"),
-        max_age: (interval / 2).clamp(Duration::from_secs(60), Duration::from_secs(3600)),
-    })
+impl Served {
+    /// `file` of the feed `feed` (`None`: the OPML list).
+    fn of(config: &Config, feed: Option<&str>, file: FeedFile) -> Served {
+        let interval = config.schedule_of(feed.unwrap_or("")).interval(Utc::now());
+        let media = file.format.map_or("text/x-opml", |f| f.media_type());
+        Served {
+            path: file.path,
+            media_type: format!("{media}; charset=utf-8"),
+            max_age: (interval / 2).clamp(Duration::from_secs(60), Duration::from_secs(3600)),
+        }
+    }
+}
+
+/// Every file the config produces, by name; anything else does not exist.
+fn servable(config: &Config) -> Table {
+    let feeds = config
+        .feed_names()
+        .flat_map(|name| config.output.files(name).map(move |f| (Some(name), f)));
+    feeds
+        .chain(std::iter::once((None, config.output.opml())))
+        .filter_map(|(feed, f)| {
+            let name = f.path.file_name()?.to_str()?.to_string();
+            Some((name, Arc::new(Served::of(config, feed, f))))
+        })
+        .collect()
 }
 
 /// The best encoding the client accepts: brotli, then gzip, then none.
@@ -159,33 +250,19 @@ pub(crate) async fn file(
     headers: HeaderMap,
 ) -> Response {
     let config = state.config();
-    let Some(served) = lookup(&config, &file) else {
+    let Some(served) = state.files.lookup(&config, &file) else {
         return not_found().await;
     };
-    let path = served.path.clone();
-    let read = tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(&path)?;
-        let modified = std::fs::metadata(&path)?.modified()?;
-        Ok::<_, std::io::Error>((bytes, modified))
-    })
-    .await;
-    let Ok(Ok((bytes, modified))) = read else {
-        // Listed in the config but not written yet.
+    let Some(cached) = state.files.current(&served.path).await else {
         return not_found().await;
     };
-    let hash = blake3::hash(&bytes).to_hex()[..20].to_string();
+    let (hash, modified) = (&cached.hash, cached.modified);
     // The body in the best encoding the client takes; should compressing fail, the plain one.
     let (enc, body) = match negotiate(&headers) {
-        Encoding::Identity => (Encoding::Identity, Arc::new(bytes)),
-        other => match state
-            .compressed
-            .get_or((hash.clone(), other), || compress(&bytes, other))
-        {
-            Ok(body) => (other, body),
-            Err(e) => {
-                tracing::warn!(file = %file, error = %e, "cannot compress; sending it plain");
-                (Encoding::Identity, Arc::new(bytes))
-            }
+        Encoding::Identity => (Encoding::Identity, cached.identity.clone()),
+        other => match cached.body(other) {
+            Some(body) => (other, body),
+            None => (Encoding::Identity, cached.identity.clone()),
         },
     };
     let etag = match enc.token() {
@@ -210,11 +287,11 @@ pub(crate) async fn file(
     if unchanged {
         return (StatusCode::NOT_MODIFIED, h).into_response();
     }
-    set(header::CONTENT_TYPE, served.media_type);
+    set(header::CONTENT_TYPE, served.media_type.clone());
     if let Some(token) = enc.token() {
         set(header::CONTENT_ENCODING, token.into());
     }
-    (StatusCode::OK, h, Body::from(body.as_ref().clone())).into_response()
+    (StatusCode::OK, h, Body::from(body)).into_response()
 }
 
 /// Everything that is not a feed, the index or the health check.
@@ -248,14 +325,15 @@ mod tests {
              [[merge]]\nname = \"both\"\nsources = [\"fast\", \"hourly\"]\nevery = \"1d\"\n",
         )
         .unwrap();
-        let age = |f: &str| lookup(&config, f).map(|s| s.max_age.as_secs());
+        let files = servable(&config);
+        let age = |f: &str| files.get(f).map(|s| s.max_age.as_secs());
         assert_eq!(age("fast.rss.xml"), Some(300));
         assert_eq!(age("hourly.json"), Some(1800));
         assert_eq!(age("both.rss.xml"), Some(3600), "capped at an hour");
         assert_eq!(age("feeds.opml"), Some(900), "the default schedule");
         assert_eq!(age("fast.atom.xml"), None, "atom is not among the formats");
         assert_eq!(age("../fast.rss.xml"), None);
-        let served = lookup(&config, "hourly.json").unwrap();
+        let served = &files["hourly.json"];
         assert_eq!(served.media_type, "application/feed+json; charset=utf-8");
     }
 

@@ -22,11 +22,11 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::store::{Store, StoreError};
 
-/// What the handlers share: the current config (replaced on reload), compressed bodies, and the
-/// store, opened once, read-only.
+/// What the handlers share: the current config (replaced on reload), the feed files as last read,
+/// and the store, opened once, read-only.
 pub struct ServeState {
     config: watch::Receiver<Arc<Config>>,
-    compressed: files::Cache,
+    files: files::Files,
     store: Mutex<Option<(PathBuf, Store)>>,
 }
 
@@ -35,7 +35,7 @@ impl ServeState {
     pub fn new(config: watch::Receiver<Arc<Config>>) -> Arc<ServeState> {
         Arc::new(ServeState {
             config,
-            compressed: files::Cache::default(),
+            files: files::Files::default(),
             store: Mutex::new(None),
         })
     }
