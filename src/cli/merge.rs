@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -10,9 +11,9 @@ use tagfeed::date::{self, DateRules};
 use tagfeed::fetch::{FetchSettings, Fetcher, Overrides, Response};
 use tagfeed::filter::Filter;
 use tagfeed::merge;
-use tagfeed::model::{Feed, OutputFormat, Provenance};
+use tagfeed::model::{Feed, OutputFormat, Provenance, Warning};
 use tagfeed::normalize::Ids;
-use tagfeed::pipeline::{self, FeedRead};
+use tagfeed::pipeline;
 use tagfeed::publish::{self, WriteOutcome};
 use tagfeed::render;
 use tagfeed::source::{self as input, Input};
@@ -67,27 +68,18 @@ fn format_for(a: &MergeArgs) -> OutputFormat {
 
 pub fn merge(g: &Global, a: &MergeArgs) -> anyhow::Result<Exit> {
     let mut spec = spec(a)?;
-    let fetcher = Fetcher::new(FetchSettings::default())?;
-    let runtime = runtime()?;
     let now = chrono::Utc::now();
     let mut inputs = Vec::new();
     let mut failed = 0;
-    for arg in &a.inputs {
-        match runtime.block_on(read(&fetcher, arg, now)) {
-            Ok((read, feed_url)) => {
+    for (arg, read) in a.inputs.iter().zip(read_all(&a.inputs, now)?) {
+        match read {
+            Ok((input, warnings)) => {
                 if !g.quiet {
-                    for w in &read.normalized.warnings {
+                    for w in &warnings {
                         eprintln!("warning: {arg}: {w}");
                     }
                 }
-                inputs.push(merge::Input {
-                    provenance: Provenance {
-                        title: read.listing.heading.clone().unwrap_or_else(|| arg.clone()),
-                        feed_url: feed_url.or_else(|| read.self_url()),
-                        home: read.home(),
-                    },
-                    entries: read.normalized.entries,
-                });
+                inputs.push(input);
             }
             Err(e) => {
                 failed += 1;
@@ -174,13 +166,39 @@ fn file_url(path: &std::path::Path) -> anyhow::Result<Url> {
         .map_err(|()| anyhow::anyhow!("{} has no file: URL; pass --self-url", abs.display()))
 }
 
+/// One input as the merge takes it, with the warnings its reading gave.
+type Read = (merge::Input, Vec<Warning>);
+
+/// Every input read at once (the fetcher keeps its per-host politeness), each parsed on a worker
+/// thread; results in the order given.
+fn read_all(
+    args: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Vec<anyhow::Result<Read>>> {
+    let fetcher = Arc::new(Fetcher::new(FetchSettings::default())?);
+    runtime()?.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, arg) in args.iter().enumerate() {
+            let (fetcher, arg) = (fetcher.clone(), arg.clone());
+            tasks.spawn(async move { (i, read(&fetcher, &arg, now).await) });
+        }
+        let mut reads: Vec<Option<anyhow::Result<_>>> = args.iter().map(|_| None).collect();
+        while let Some(done) = tasks.join_next().await {
+            let (i, read) = done.context("a read stopped")?;
+            reads[i] = Some(read);
+        }
+        Ok(reads.into_iter().flatten().collect())
+    })
+}
+
 /// Reads one input through the pipeline: a URL fetched politely (robots.txt honoured), or a
-/// file. Returns the feed and the URL it was fetched from.
+/// file. Returns its entries and where they came from (only what the merge needs is kept), and
+/// the warnings.
 async fn read(
     fetcher: &Fetcher,
     arg: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<(FeedRead, Option<Url>)> {
+) -> anyhow::Result<Read> {
     let (bytes, url, fetched_from) = match Input::parse(arg)? {
         Input::Url(url) => match fetcher.get(&url, &Overrides::default(), None).await? {
             Response::Page(page) => (page.bytes, Some(page.url), Some(url)),
@@ -193,5 +211,18 @@ async fn read(
         }
     };
     let read = pipeline::read_feed(&bytes, arg, url.as_ref(), &mut Ids::default(), now)?;
-    Ok((read, fetched_from))
+    let provenance = Provenance {
+        title: read
+            .listing
+            .heading
+            .clone()
+            .unwrap_or_else(|| arg.to_string()),
+        feed_url: fetched_from.or_else(|| read.self_url()),
+        home: read.home(),
+    };
+    let input = merge::Input {
+        provenance,
+        entries: read.normalized.entries,
+    };
+    Ok((input, read.normalized.warnings))
 }
