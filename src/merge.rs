@@ -87,7 +87,7 @@ pub fn merge(inputs: Vec<Input>, aliases: &HashMap<String, String>) -> Merged {
     let mut provenance = Vec::with_capacity(inputs.len());
     for (n, input) in inputs.into_iter().enumerate() {
         let own = own_links(&input.entries);
-        provenance.push(input.provenance);
+        provenance.push(std::sync::Arc::new(input.provenance));
         for (entry, link) in input.entries.into_iter().zip(own) {
             let keys = keys(&entry, link.as_deref());
             let g = match keys.iter().find_map(|k| index.get(k).copied()) {

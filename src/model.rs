@@ -34,8 +34,8 @@ pub struct Entry {
     /// Tags and categories, de-duplicated case-insensitively, in first-seen order.
     pub categories: Vec<String>,
     /// The feed a merged entry came from (Atom `source`, RSS `source`); `None` in a source's own
-    /// feed.
-    pub via: Option<Provenance>,
+    /// feed. Shared by every entry of that input.
+    pub via: Option<std::sync::Arc<Provenance>>,
 }
 
 /// The feed an entry was taken from, so a merged feed can say so.

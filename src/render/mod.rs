@@ -299,11 +299,11 @@ mod tests {
             let back = feed_rs::parser::parse(body.as_bytes()).unwrap();
             assert!(back.entries[0].links.is_empty(), "{format:?}: {body}");
         }
-        merged.entries[0].via = Some(crate::model::Provenance {
+        merged.entries[0].via = Some(std::sync::Arc::new(crate::model::Provenance {
             title: "Tag".into(),
             feed_url: None,
             home: Url::parse("https://e.org/tag/x/").ok(),
-        });
+        }));
         for format in OutputFormat::ALL {
             let body = render(&merged, format, &url).unwrap();
             let back = feed_rs::parser::parse(body.as_bytes()).unwrap();
