@@ -25,7 +25,7 @@ fn source_provenance(
     let source = config
         .source(name)
         .ok_or_else(|| RefreshError::Internal(format!("no source {name}")))?;
-    let state = store.state(name)?;
+    let state = store.run_state(name)?;
     let file = config.output.preferred().file_name(name);
     Ok(Provenance {
         title: feed_title(source, state.heading.as_deref()),
@@ -38,7 +38,7 @@ fn source_provenance(
 }
 
 fn feed_provenance(store: &Store, input: &Input) -> Result<Provenance, RefreshError> {
-    let state = store.state(&feed_key(input))?;
+    let state = store.run_state(&feed_key(input))?;
     Ok(Provenance {
         title: state.heading.unwrap_or_else(|| input.to_string()),
         feed_url: match input {

@@ -49,6 +49,8 @@ pub(super) struct Known {
     pub settings: blake3::Hasher,
     /// The fingerprint of what was last published, while its files are all still there.
     pub published: Option<String>,
+    /// Entries in the feed last published.
+    pub entries: usize,
 }
 
 /// The pages read for one source.
@@ -72,6 +74,8 @@ pub(super) struct Walk {
     /// Page 1 changed and the stored ids were not loaded: the walk goes on from here once they
     /// are.
     pub resume: Option<First>,
+    /// For an unchanged walk: the entries of the feed as published.
+    pub entries: usize,
 }
 
 /// Page 1 as a walk read it, handed back to go on with once the store's ids are loaded.
@@ -93,7 +97,7 @@ pub(super) fn prepare(
     backfill: bool,
     first: Option<First>,
 ) -> Result<Known, StoreError> {
-    let state = store.state(&source.name)?;
+    let state = store.run_state(&source.name)?;
     let files_there = config.output.files(&source.name).all(|f| f.path.is_file());
     let validators = match &source.input {
         Input::Url(u) => store.validators(u.as_str())?,
@@ -116,6 +120,7 @@ pub(super) fn prepare(
         detected: state.detected.as_deref().and_then(Detection::from_json),
         settings: settings(config, source),
         published,
+        entries: state.feed_entries.unwrap_or(0),
     })
 }
 
@@ -210,7 +215,7 @@ fn walk_file(
     };
     let fingerprint = fingerprint(&known.settings, &loaded);
     if known.published.as_ref() == Some(&fingerprint) {
-        return Ok(Walk::unchanged(fingerprint));
+        return Ok(Walk::unchanged(fingerprint, &known));
     }
     let Some(ids) = known.ids.as_mut() else {
         return Ok(Walk {
@@ -292,7 +297,7 @@ pub(super) async fn walk(
             if !backfill && known.published.as_ref() == Some(&fingerprint) {
                 return Ok(Walk {
                     validators: out.validators,
-                    ..Walk::unchanged(fingerprint)
+                    ..Walk::unchanged(fingerprint, &known)
                 });
             }
             if ids.is_none() {
@@ -334,10 +339,11 @@ pub(super) async fn walk(
 
 impl Walk {
     /// A walk that found page 1 as it was last published.
-    fn unchanged(fingerprint: String) -> Walk {
+    fn unchanged(fingerprint: String, known: &Known) -> Walk {
         Walk {
             unchanged: true,
             fingerprint: Some(fingerprint),
+            entries: known.entries,
             ..Walk::default()
         }
     }
@@ -405,7 +411,7 @@ pub(super) fn apply(
     report.warnings = walk.warnings.clone();
     let meta = match walk.pages.first() {
         None if walk.not_modified => {
-            let state = store.state(name)?;
+            let state = store.run_state(name)?;
             Meta {
                 title: state.heading,
                 home: state.home.and_then(|h| Url::parse(&h).ok()),
@@ -427,7 +433,7 @@ pub(super) fn apply(
             report.pruned = store.prune(name, source.retention, now, now)?;
             if let Some(d) = &first.detection {
                 let json = d.to_json();
-                if store.state(name)?.detected.as_deref() != Some(json.as_str()) {
+                if store.run_state(name)?.detected.as_deref() != Some(json.as_str()) {
                     store.set_detected(name, &json)?;
                 }
             }
@@ -472,7 +478,7 @@ fn unchanged(
 ) -> Result<Report, RefreshError> {
     let mut report = Report::new(name);
     report.unchanged = true;
-    report.entries = store.state(name)?.feed_entries.unwrap_or(0);
+    report.entries = walk.entries;
     report.files = config
         .output
         .files(name)
@@ -488,7 +494,7 @@ fn unchanged(
     if let Some((url, v)) = &walk.validators {
         store.set_validators(url, v)?;
     }
-    store.record_success(name, None, now)?;
+    store.record_check(name, now)?;
     Ok(report)
 }
 

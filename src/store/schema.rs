@@ -27,7 +27,8 @@
 //!
 //! Version 5 adds `sources.fingerprint`: a hash of the first page's bytes and of every setting
 //! the feed depends on, as last published, so a run that would read the same page the same way
-//! skips it (no parse, no store write but the run's time, no feed file).
+//! skips it (no parse, no feed file); and `checks`: when each such skip last happened (a success,
+//! kept apart so that a run of unchanged pages rewrites only this narrow table).
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -89,6 +90,10 @@ ALTER TABLE sources ADD COLUMN detected TEXT;
 "#,
     r#"
 ALTER TABLE sources ADD COLUMN fingerprint TEXT;
+CREATE TABLE checks (
+    name TEXT PRIMARY KEY,
+    at   TEXT NOT NULL
+) WITHOUT ROWID;
 "#,
 ];
 

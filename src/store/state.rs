@@ -130,7 +130,8 @@ impl Store {
         } else {
             self.exec(
                 "INSERT INTO http_cache (url, etag, last_modified) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (url) DO UPDATE SET etag = ?2, last_modified = ?3",
+                     ON CONFLICT (url) DO UPDATE SET etag = ?2, last_modified = ?3
+                     WHERE etag IS NOT ?2 OR last_modified IS NOT ?3",
                 params![url, v.etag, v.last_modified],
                 what,
             )?;
@@ -224,7 +225,7 @@ impl Store {
         Ok(())
     }
 
-    /// The run state of `source` (default when it never ran).
+    /// The run state of `source` (default when it never ran), with its count of stored entries.
     pub fn state(&self, source: &str) -> Result<SourceState, StoreError> {
         let what = || format!("read the state of {source}");
         let stored: i64 = self
@@ -233,20 +234,32 @@ impl Store {
             .op(what)?
             .query_row([source], |r| r.get(0))
             .op(what)?;
-        let stored = stored as usize;
+        Ok(SourceState {
+            stored: stored as usize,
+            ..self.run_state(source)?
+        })
+    }
+
+    /// The run state of `source` without counting its entries (`stored` is 0): what a run needs.
+    pub fn run_state(&self, source: &str) -> Result<SourceState, StoreError> {
+        let what = || format!("read the state of {source}");
         let state = self
             .conn
             .prepare_cached(
                 "SELECT last_success, last_failure, last_error, failing_since,
                         consecutive_failures, last_item_count, backfilled, heading, home,
-                        feed_entries, feed_updated, detected, fingerprint
+                        feed_entries, feed_updated, detected, fingerprint,
+                        (SELECT at FROM checks WHERE checks.name = sources.name)
                  FROM sources WHERE name = ?1",
             )
             .op(what)?
             .query_row([source], |r| {
+                // The later of the last read and the last check that found nothing changed.
+                let checked = parse_ts(r.get(13)?);
+                let success = parse_ts(r.get(0)?);
                 Ok(SourceState {
                     name: source.to_string(),
-                    last_success: parse_ts(r.get(0)?),
+                    last_success: success.max(checked),
                     last_failure: parse_ts(r.get(1)?),
                     last_error: r.get(2)?,
                     failing_since: parse_ts(r.get(3)?),
@@ -255,7 +268,7 @@ impl Store {
                     backfilled: r.get(6)?,
                     heading: r.get(7)?,
                     home: r.get(8)?,
-                    stored,
+                    stored: 0,
                     feed_entries: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
                     feed_updated: parse_ts(r.get(10)?),
                     detected: r.get(11)?,
@@ -266,8 +279,20 @@ impl Store {
             .op(what)?;
         Ok(state.unwrap_or_else(|| SourceState {
             name: source.to_string(),
-            stored,
             ..SourceState::default()
         }))
+    }
+
+    /// Records that `source`'s page was found as last published: a success that changes nothing
+    /// else. It goes to a narrow table of its own, so a run of a thousand unchanged pages writes a
+    /// few pages of the store, not every source's row.
+    pub fn record_check(&mut self, source: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO checks (name, at) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET at = ?2",
+            params![source, ts(now)],
+            || format!("record the check of {source}"),
+        )?;
+        Ok(())
     }
 }

@@ -410,3 +410,29 @@ fn read_only_stores_never_create_or_migrate() {
     let ro = Store::open_read_only(&path).unwrap();
     assert!(ro.state("src").unwrap().last_success.is_some());
 }
+
+#[test]
+fn a_check_counts_as_the_last_success_and_touches_nothing_else() {
+    let mut s = Store::in_memory().unwrap();
+    let read = ReadSummary {
+        items: 3,
+        fingerprint: Some("fp"),
+        ..ReadSummary::default()
+    };
+    s.record_success("src", Some(read), at("2026-01-01T00:00:00Z"))
+        .unwrap();
+    s.record_check("src", at("2026-01-02T00:00:00Z")).unwrap();
+    let st = s.state("src").unwrap();
+    assert_eq!(st.last_success, Some(at("2026-01-02T00:00:00Z")));
+    assert_eq!(
+        (st.fingerprint.as_deref(), st.last_item_count),
+        (Some("fp"), Some(3))
+    );
+    // A later read wins again.
+    s.record_success("src", Some(read), at("2026-01-03T00:00:00Z"))
+        .unwrap();
+    assert_eq!(
+        s.run_state("src").unwrap().last_success,
+        Some(at("2026-01-03T00:00:00Z"))
+    );
+}
