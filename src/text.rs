@@ -17,18 +17,26 @@ pub fn collapse(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // Runs of printable ASCII other than space, the bulk of most text, are copied whole.
-        let run = bytes[i..]
-            .iter()
-            .position(|b| !(0x21..=0x7E).contains(b))
-            .unwrap_or(bytes.len() - i);
-        if run > 0 {
+        // Stretches of printable ASCII whose spaces are single and between words, the bulk of
+        // most text, come out as they are: they are copied whole.
+        let printable = |b: u8| (0x21..=0x7E).contains(&b);
+        if printable(bytes[i]) {
+            let mut end = i + 1;
+            while end < bytes.len() {
+                if printable(bytes[end]) {
+                    end += 1;
+                } else if bytes[end] == b' ' && bytes.get(end + 1).is_some_and(|&b| printable(b)) {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
             if pending_space {
                 out.push(' ');
                 pending_space = false;
             }
-            out.push_str(&s[i..i + run]);
-            i += run;
+            out.push_str(&s[i..end]);
+            i = end;
             continue;
         }
         // Here a space, a control or a non-ASCII character starts (always a char boundary).
@@ -338,6 +346,8 @@ mod tests {
             "a\u{7f}b\u{0}c\u{1}",
             "\u{a0}é\u{2003}ü\u{3000}日本 語\u{85}",
             "<p class=\"x\">Hello,\r\n\tworld!</p>\u{feff}\u{fffe}\u{1f600}",
+            "one two  three \u{a0}four\tfive six ",
+            " a b\u{7f} c\u{0}d é f  ",
         ] {
             assert_eq!(collapse(s), collapse_slowly(s), "{s:?}");
         }

@@ -205,6 +205,13 @@ fn find_span(
 pub fn guess_day_first<'a>(samples: impl IntoIterator<Item = &'a str>) -> Option<bool> {
     let (mut day_first, mut month_first) = (0, 0);
     for s in samples {
+        // Only "n/n/…" and "n-n-…" can say; ISO dates ("2016-03-18…") start with the year.
+        let iso = s.len() > 4
+            && s.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+            && s.as_bytes()[4] == b'-';
+        if iso || !s.contains(['/', '-']) {
+            continue;
+        }
         let Ok(tokens) = tokenize(s) else { continue };
         for w in tokens.windows(4) {
             if let [

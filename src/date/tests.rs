@@ -262,4 +262,9 @@ fn day_first_is_guessed_from_plain_dates() {
     assert_eq!(guess_day_first(["03/18/2016", "Oct. 9"]), Some(false));
     assert_eq!(guess_day_first(["01/03/2016", "09.10.2020"]), None);
     assert_eq!(guess_day_first(["18/03/2016", "03/18/2016"]), None);
+    assert_eq!(
+        guess_day_first(["2016-03-18T10:00:00Z", "2016-12-01"]),
+        None
+    );
+    assert_eq!(guess_day_first(["2016-03-18", "18-03-2016"]), Some(true));
 }
