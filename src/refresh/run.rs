@@ -140,10 +140,13 @@ pub async fn run(
             let joined = match jobs.tasks.try_join_next() {
                 Some(j) => j,
                 None => {
-                    pending.settle(store, now, &mut emit);
+                    pending.idle(store, now, &mut emit);
                     match jobs.tasks.join_next().await {
                         Some(j) => j,
-                        None => break,
+                        None => {
+                            pending.settle(store, now, &mut emit);
+                            break;
+                        }
                     }
                 }
             };
@@ -366,6 +369,17 @@ impl Pending {
 
     fn full(&self) -> bool {
         self.batch.len() >= Self::SIZE || self.waiting.len() >= Self::SIZE
+    }
+
+    /// While no result is ready: publishes and commits when feeds wait; else only reports the
+    /// waiting outcomes (pages found unchanged, failures), whose small writes stay in the open
+    /// transaction for the next commit: a run of unchanged pages commits once, not once per lull.
+    fn idle(&mut self, store: &mut Store, now: DateTime<Utc>, emit: &mut impl FnMut(Outcome)) {
+        if self.batch.is_empty() {
+            self.waiting.drain(..).for_each(|w| emit(w.outcome));
+        } else {
+            self.settle(store, now, emit);
+        }
     }
 
     /// Publishes the batch and commits the store's writes, then reports the waiting outcomes. A

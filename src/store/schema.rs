@@ -27,8 +27,9 @@
 //!
 //! Version 5 adds `sources.fingerprint`: a hash of the first page's bytes and of every setting
 //! the feed depends on, as last published, so a run that would read the same page the same way
-//! skips it (no parse, no feed file); and `checks`: when each such skip last happened (a success,
-//! kept apart so that a run of unchanged pages rewrites only this narrow table).
+//! skips it (no parse, no feed file); and `checks`: when each such skip last happened (a success;
+//! Unix seconds, in a narrow table of its own so that a run of unchanged pages rewrites a page or
+//! two of it and nothing else).
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -92,7 +93,7 @@ ALTER TABLE sources ADD COLUMN detected TEXT;
 ALTER TABLE sources ADD COLUMN fingerprint TEXT;
 CREATE TABLE checks (
     name TEXT PRIMARY KEY,
-    at   TEXT NOT NULL
+    at   INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
 ];

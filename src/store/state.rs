@@ -255,7 +255,9 @@ impl Store {
             .op(what)?
             .query_row([source], |r| {
                 // The later of the last read and the last check that found nothing changed.
-                let checked = parse_ts(r.get(13)?);
+                let checked = r
+                    .get::<_, Option<i64>>(13)?
+                    .and_then(|t| DateTime::from_timestamp(t, 0));
                 let success = parse_ts(r.get(0)?);
                 Ok(SourceState {
                     name: source.to_string(),
@@ -290,7 +292,7 @@ impl Store {
         self.exec(
             "INSERT INTO checks (name, at) VALUES (?1, ?2)
              ON CONFLICT (name) DO UPDATE SET at = ?2",
-            params![source, ts(now)],
+            params![source, now.timestamp()],
             || format!("record the check of {source}"),
         )?;
         Ok(())
