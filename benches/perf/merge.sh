@@ -45,7 +45,7 @@ size=$(du -sm "$work/in" | cut -f1)
 
 one() { # BIN -> "cpu wall rss_mb"
   python3 "$here/measure.py" -- "$1" -q merge -o "$work/out.atom.xml" --self-url https://f.example.org/all.atom.xml "$work"/in/*.xml \
-    | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(f"{r[\"user\"]+r[\"sys\"]:.2f} {r[\"wall\"]:.2f} {r[\"maxrss_kb\"]/1024:.0f}")'
+    | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print("%.2f %.2f %.0f" % (r["user"] + r["sys"], r["wall"], r["maxrss_kb"] / 1024))'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 : >"$work/new"; : >"$work/base"
