@@ -123,8 +123,9 @@ pub async fn run(
     let mut outcomes = Vec::new();
     let mut jobs = Jobs::new(config, &chosen, fetcher, opts.backfill, now);
     // Results are applied as they arrive, inside one store transaction, and their feeds queued;
-    // whenever no result is ready (or enough wait) the feeds are published together and the
-    // transaction committed. Outcomes are reported once their files are in place.
+    // when 256 wait, or when none is ready and the oldest has waited a second, or at the end, the
+    // feeds are published together and the transaction committed. Outcomes are reported once
+    // their files are in place.
     let mut pending = Pending::default();
     {
         let mut emit = |o: Outcome| {
@@ -137,18 +138,8 @@ pub async fn run(
             }
             let failed_to_start = jobs.fill(store);
             pending.waiting.extend(failed_to_start);
-            let joined = match jobs.tasks.try_join_next() {
-                Some(j) => j,
-                None => {
-                    pending.idle(store, now, &mut emit);
-                    match jobs.tasks.join_next().await {
-                        Some(j) => j,
-                        None => {
-                            pending.settle(store, now, &mut emit);
-                            break;
-                        }
-                    }
-                }
+            let Some(joined) = jobs.next(store, &mut pending, now, &mut emit).await else {
+                break;
             };
             let joined = match joined {
                 // Page 1 changed: the walk goes on once the stored ids are loaded.
@@ -161,6 +152,9 @@ pub async fn run(
                 other => other,
             };
             let done = apply(config, &chosen, store, &mut pending.batch, joined, now);
+            if done.ticket.is_some() && pending.since.is_none() {
+                pending.since = Some(std::time::Instant::now());
+            }
             pending.waiting.push(done);
             if pending.full() {
                 pending.settle(store, now, &mut emit);
@@ -276,6 +270,42 @@ impl<'a> Jobs<'a> {
         failed
     }
 
+    /// The next finished job. While none is ready, what waits is published as [`Pending::idle`]
+    /// says; `None` once every job is done and everything is published and committed.
+    async fn next(
+        &mut self,
+        store: &mut Store,
+        pending: &mut Pending,
+        now: DateTime<Utc>,
+        emit: &mut impl FnMut(Outcome),
+    ) -> Option<Result<Done, tokio::task::JoinError>> {
+        loop {
+            if let Some(done) = self.tasks.try_join_next() {
+                return Some(done);
+            }
+            pending.idle(store, now, emit);
+            let next = match pending.linger() {
+                // Feeds wait a little for more to publish with; no longer.
+                Some(left) => match tokio::time::timeout(left, self.tasks.join_next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        pending.settle(store, now, emit);
+                        // Jobs are still running: their writes go into a new transaction.
+                        if let Err(e) = store.begin() {
+                            tracing::warn!(error = %e, "cannot batch the store's writes");
+                        }
+                        continue;
+                    }
+                },
+                None => self.tasks.join_next().await,
+            };
+            if next.is_none() {
+                pending.settle(store, now, emit);
+            }
+            return next;
+        }
+    }
+
     /// Starts source `i`'s walk (going on from `first` when given). A walk that cannot start is
     /// returned as its outcome.
     fn start_source(
@@ -361,6 +391,8 @@ struct Waiting {
 struct Pending {
     batch: Batch,
     waiting: Vec<Waiting>,
+    /// When the oldest feed in the batch was queued.
+    since: Option<std::time::Instant>,
 }
 
 impl Pending {
@@ -371,13 +403,24 @@ impl Pending {
         self.batch.len() >= Self::SIZE || self.waiting.len() >= Self::SIZE
     }
 
-    /// While no result is ready: publishes and commits when feeds wait; else only reports the
-    /// waiting outcomes (pages found unchanged, failures), whose small writes stay in the open
-    /// transaction for the next commit: a run of unchanged pages commits once, not once per lull.
+    /// How long a queued feed may wait for others to be published with: each publication syncs
+    /// the file system, so fewer, fuller batches cost less, while a run whose results trickle in
+    /// still publishes each within about this long.
+    const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// How much longer the batch may wait (`None` when it is empty).
+    fn linger(&self) -> Option<std::time::Duration> {
+        self.since.map(|t| Self::LINGER.saturating_sub(t.elapsed()))
+    }
+
+    /// While no result is ready: publishes and commits when feeds have waited long enough; with
+    /// no feed waiting, only reports the waiting outcomes (pages found unchanged, failures), whose
+    /// small writes stay in the open transaction for the next commit: a run of unchanged pages
+    /// commits once, not once per lull.
     fn idle(&mut self, store: &mut Store, now: DateTime<Utc>, emit: &mut impl FnMut(Outcome)) {
         if self.batch.is_empty() {
             self.waiting.drain(..).for_each(|w| emit(w.outcome));
-        } else {
+        } else if self.linger().is_some_and(|left| left.is_zero()) {
             self.settle(store, now, emit);
         }
     }
@@ -387,6 +430,7 @@ impl Pending {
     /// place at all, the writes are rolled back (the next run reads those pages again) and every
     /// waiting source fails with the reason.
     fn settle(&mut self, store: &mut Store, now: DateTime<Utc>, emit: &mut impl FnMut(Outcome)) {
+        self.since = None;
         let published = self.batch.finish();
         let committed = match published {
             Ok(files) => store.commit().map(|()| files).map_err(|e| e.to_string()),
