@@ -14,11 +14,8 @@ mkdir -p "$tools/work" "$tools/perf-results"
 work=$(mktemp -d "$tools/work/merge.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-tf=${TAGFEED_BIN:-}
-if [ -z "$tf" ]; then
-  (cd "$repo" && nice -n 10 cargo build --release >&2)
-  tf=$repo/target/release/tagfeed
-fi
+. "$here/common.sh"
+tf=$(tagfeed_bin)
 
 python3 - "$work/in" "$feeds" "$entries" <<'EOF'
 import os, random, sys

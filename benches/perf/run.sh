@@ -21,21 +21,11 @@ mkdir -p "$tools/work" "$tools/perf-results"
 work=$(mktemp -d "$tools/work/run.XXXXXX")
 cleanup() { if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi; }
 trap cleanup EXIT
-say() { echo "== $*" >&2; }
+. "$here/common.sh"
 
 # --- tools (one build at a time, niced) ---
-rsspls=$tools/bin/rsspls
-if [ ! -x "$rsspls" ]; then
-  say "installing rsspls into $tools"
-  nice -n 10 cargo install rsspls --locked --root "$tools"
-fi
-if [ -n "${TAGFEED_BIN:-}" ]; then
-  tf=$(realpath "$TAGFEED_BIN")
-else
-  say "cargo build --release"
-  (cd "$repo" && nice -n 10 cargo build --release)
-  tf=$repo/target/release/tagfeed
-fi
+rsspls=$(tool rsspls)
+tf=$(tagfeed_bin)
 say "parse floor (benches/perf/floor)"
 (cd "$here/floor" && CARGO_TARGET_DIR=$tools/floor-target nice -n 10 cargo build --release --locked -q)
 floor=$tools/floor-target/release/tagfeed-parse-floor

@@ -28,25 +28,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-say() { echo "== $*" >&2; }
+. "$here/common.sh"
 
-oha=$tools/bin/oha
-if [ ! -x "$oha" ]; then
-  say "installing oha into $tools (a long build)"
-  nice -n 10 cargo install oha --locked --root "$tools"
-fi
+oha=$(tool oha "a long build")
 if ! command -v nginx >/dev/null; then
   say "installing nginx"
   apt-get install -y nginx >/dev/null
 fi
 nginx_bin=$(command -v nginx)
-if [ -n "${TAGFEED_BIN:-}" ]; then
-  tf=$(realpath "$TAGFEED_BIN")
-else
-  say "cargo build --release"
-  (cd "$repo" && nice -n 10 cargo build --release)
-  tf=$repo/target/release/tagfeed
-fi
+tf=$(tagfeed_bin)
 
 say "generating $n pages, building their feeds"
 python3 "$here/gen.py" "$n" "$work/data" --words "$words"
