@@ -255,9 +255,11 @@ impl Store {
             .op(what)?
             .query_row([source], |r| {
                 // The later of the last read and the last check that found nothing changed.
-                let checked = r
-                    .get::<_, Option<i64>>(13)?
-                    .and_then(|t| DateTime::from_timestamp(t, 0));
+                // Unix seconds; anything else there (a hand-edited row) counts as no check.
+                let checked = match r.get_ref(13)? {
+                    rusqlite::types::ValueRef::Integer(t) => DateTime::from_timestamp(t, 0),
+                    _ => None,
+                };
                 let success = parse_ts(r.get(0)?);
                 Ok(SourceState {
                     name: source.to_string(),

@@ -428,6 +428,14 @@ fn a_check_counts_as_the_last_success_and_touches_nothing_else() {
         (st.fingerprint.as_deref(), st.last_item_count),
         (Some("fp"), Some(3))
     );
+    // A damaged check time is no check, not a failure.
+    s.conn
+        .execute("UPDATE checks SET at = 'soon' WHERE name = 'src'", [])
+        .unwrap();
+    assert_eq!(
+        s.state("src").unwrap().last_success,
+        Some(at("2026-01-01T00:00:00Z"))
+    );
     // A later read wins again.
     s.record_success("src", Some(read), at("2026-01-03T00:00:00Z"))
         .unwrap();
