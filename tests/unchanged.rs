@@ -117,6 +117,7 @@ fn an_unchanged_fetched_page_is_not_parsed_again() {
     let again = run_ok(&config);
     assert!(again[0].unchanged, "{:?}", again[0]);
     assert_eq!((again[0].pages, written(&again[0])), (0, 0));
+    assert_eq!(again[0].entries, 2, "the feed's entries are still reported");
     assert_eq!(hits.load(Ordering::SeqCst), 2, "page 1 was still fetched");
 
     // A new item: page 1 is read (once: not fetched again to read it) and the feed grows.

@@ -133,12 +133,57 @@ fn settings(config: &Config, source: &Source) -> blake3::Hasher {
     h
 }
 
-/// The fingerprint of reading `page` with `settings`: equal fingerprints make equal feeds.
-fn fingerprint(settings: &blake3::Hasher, page: &Loaded) -> String {
+/// The fingerprint of reading a page with `settings`: its bytes as sent, the charset the
+/// transport declared, when a saved file was last modified (its undated entries' date), where a
+/// fetched page was found. Equal fingerprints make equal feeds.
+fn fingerprint(
+    settings: &blake3::Hasher,
+    bytes: &[u8],
+    charset: Option<&str>,
+    modified: Option<std::time::SystemTime>,
+    url: Option<&Url>,
+) -> String {
     let mut h = settings.clone();
-    h.update(format!("\n{:?} {:?} {:?}\n", page.charset, page.modified, page.url).as_bytes());
-    h.update(&page.bytes);
+    h.update(format!("\n{charset:?} {modified:?} {url:?}\n").as_bytes());
+    h.update(bytes);
     h.finalize().to_hex().to_string()
+}
+
+/// Where a web walk stops at page 1 instead of reading it.
+enum Stop {
+    /// The page is what was last published.
+    Unchanged(String),
+    /// The page changed and the stored ids are not loaded yet.
+    NeedIds,
+}
+
+impl Stop {
+    /// The walk that stops here, at `url`, having fetched `page`.
+    fn finish(self, known: &Known, url: Url, page: Page) -> Walk {
+        match self {
+            Stop::Unchanged(fingerprint) => Walk {
+                validators: Some((url.to_string(), page.validators)),
+                ..Walk::unchanged(fingerprint, known)
+            },
+            Stop::NeedIds => Walk {
+                resume: Some(First::Fetched(url, page)),
+                ..Walk::default()
+            },
+        }
+    }
+}
+
+/// Page 1 of a web walk: its fingerprint when the walk reads it, else why it stops.
+fn page_one(known: &Known, page: &Page, ids_loaded: bool) -> Result<String, Stop> {
+    let charset = page.charset.as_deref();
+    let fingerprint = fingerprint(&known.settings, &page.bytes, charset, None, Some(&page.url));
+    if !known.backfill && known.published.as_ref() == Some(&fingerprint) {
+        return Err(Stop::Unchanged(fingerprint));
+    }
+    if !ids_loaded {
+        return Err(Stop::NeedIds);
+    }
+    Ok(fingerprint)
 }
 
 /// The next page's URL: the page's next link (found by the `next_page` selector, a preset's or
@@ -213,7 +258,13 @@ fn walk_file(
         Some(First::File(loaded)) => loaded,
         _ => source::read_file(path)?,
     };
-    let fingerprint = fingerprint(&known.settings, &loaded);
+    let fingerprint = fingerprint(
+        &known.settings,
+        &loaded.bytes,
+        loaded.charset.as_deref(),
+        loaded.modified,
+        loaded.url.as_ref(),
+    );
     if known.published.as_ref() == Some(&fingerprint) {
         return Ok(Walk::unchanged(fingerprint, &known));
     }
@@ -282,37 +333,18 @@ pub(super) async fn walk(
             break;
         }
         if n == 1 {
+            let fingerprint = match page_one(&known, &page, ids.is_some()) {
+                Ok(fingerprint) => fingerprint,
+                Err(stop) => return Ok(stop.finish(&known, url, page)),
+            };
             out.validators = Some((url.to_string(), page.validators.clone()));
+            out.fingerprint = Some(fingerprint);
         }
         let found_at = page.url.clone();
-        let detected = out
-            .pages
-            .first()
-            .and_then(|p| p.detection.as_ref())
-            .or(known.detected.as_ref());
-        let validators_of_page = page.validators.clone();
+        let detected = out.pages.first().and_then(|p| p.detection.as_ref());
+        let detected = detected.or(known.detected.as_ref());
         let loaded: Loaded = page.into();
         if n == 1 {
-            let fingerprint = fingerprint(&known.settings, &loaded);
-            if !backfill && known.published.as_ref() == Some(&fingerprint) {
-                return Ok(Walk {
-                    validators: out.validators,
-                    ..Walk::unchanged(fingerprint, &known)
-                });
-            }
-            if ids.is_none() {
-                let page = Page {
-                    bytes: loaded.bytes,
-                    charset: loaded.charset,
-                    url: found_at,
-                    validators: validators_of_page,
-                };
-                return Ok(Walk {
-                    resume: Some(First::Fetched(url, page)),
-                    ..Walk::default()
-                });
-            }
-            out.fingerprint = Some(fingerprint);
             prefetched = second_page(&fetcher, source, &loaded, detected).await;
         }
         let next_loaded = prefetched.as_ref().map(|(_, p)| Loaded::from(p.clone()));
