@@ -85,10 +85,36 @@ pub(crate) fn item_selector(root: ElementRef<'_>, group: &Group<'_>) -> Option<S
                 let got = root.select(&sel).count();
                 return (got == wanted.len()).then_some(css).or(best.map(|b| b.1));
             }
-            None => chain.insert(0, step(*a)),
+            None => chain.insert(0, anchor(*a)),
         }
     }
     best.filter(|(f1, _)| *f1 >= 0.8).map(|(_, css)| css)
+}
+
+/// An ancestor's step in an item selector: its tag and stable classes, or, for an element with
+/// no class (the nested tables of old forums and CMSs), its tag and one layout attribute, which
+/// is what tells such tables apart.
+fn anchor(el: ElementRef<'_>) -> String {
+    const TELLING: &[&str] = &[
+        "role",
+        "cellpadding",
+        "cellspacing",
+        "width",
+        "bgcolor",
+        "align",
+    ];
+    if !classes(el).is_empty() {
+        return step(el);
+    }
+    let attr = TELLING.iter().find_map(|&name| {
+        let v = el.attr(name)?;
+        let plain = !v.is_empty()
+            && v.len() <= 20
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "#%-.".contains(c));
+        plain.then(|| format!("[{name}=\"{v}\"]"))
+    });
+    format!("{}{}", el.value().name(), attr.unwrap_or_default())
 }
 
 /// The steps from `record` (not included) down to `target`; for a target in the element after

@@ -117,3 +117,31 @@ fn items_split_over_two_elements_are_read_whole() {
     );
     assert_eq!(e.date.as_deref(), Some("Wed, 10 Nov 2021"));
 }
+
+#[test]
+fn rows_of_a_classless_table_among_others_get_a_selector() {
+    // An old forum: tables in tables, not a class anywhere; a layout attribute tells the topic
+    // table from the navigation table beside it.
+    let nav: String = (1..=4)
+        .map(|i| format!("<tr><td><a href=\"/nav/{i}\">Section {i}</a></td></tr>"))
+        .collect();
+    let topics: String = (1..=8)
+        .map(|i| format!("<tr><td><a href=\"/thread?id={i}\">Topic {i}</a></td><td>{i}</td></tr>"))
+        .collect();
+    let html = format!(
+        "<html><body><table width=\"100%\"><tr><td><table>{nav}</table></td></tr>\
+         <tr><td><table cellpadding=\"3\">{topics}</table></td></tr></table></body></html>"
+    );
+    let doc = Html::parse_document(&html);
+    let root = doc.root_element();
+    let rows = Selector::parse("table[cellpadding] tr").unwrap();
+    let group = candidates::Group {
+        tag: "tr",
+        classes: Vec::new(),
+        records: root.select(&rows).collect(),
+        paired: false,
+    };
+    let css = derive::item_selector(root, &group).expect("a selector for the topic rows");
+    let picked = root.select(&Selector::parse(&css).unwrap()).count();
+    assert_eq!(picked, 8, "{css}");
+}
