@@ -34,8 +34,28 @@ fn compile(css: &str) -> Option<Selector> {
 }
 
 /// The selector of the group's records: the shortest chain of ancestors' steps that matches
-/// exactly them (or, failing that, matches them with the fewest others).
+/// exactly them (or, failing that, matches them with the fewest others). Ancestors are named by
+/// tag and classes; only when that cannot tell the records from look-alikes are classless ones
+/// also named by a layout attribute (see [`anchor`]).
 pub(crate) fn item_selector(root: ElementRef<'_>, group: &Group<'_>) -> Option<String> {
+    let plain = chain_selector(root, group, step);
+    let best = match plain {
+        Some((f1, _)) if f1 >= 1.0 => plain,
+        _ => match chain_selector(root, group, anchor) {
+            Some(anchored) if plain.as_ref().is_none_or(|p| anchored.0 > p.0) => Some(anchored),
+            _ => plain,
+        },
+    };
+    best.filter(|(f1, _)| *f1 >= 0.8).map(|(_, css)| css)
+}
+
+/// The best chain of steps for the group's records, ancestors named by `name`, with how well it
+/// matches them (F1 against the records).
+fn chain_selector(
+    root: ElementRef<'_>,
+    group: &Group<'_>,
+    name: fn(ElementRef<'_>) -> String,
+) -> Option<(f64, String)> {
     let first = *group.records.first()?;
     let wanted: Vec<NodeId> = group.records.iter().map(|r| r.id()).collect();
     // The records' own step: the classes they all share, not the first one's.
@@ -65,7 +85,7 @@ pub(crate) fn item_selector(root: ElementRef<'_>, group: &Group<'_>) -> Option<S
             let hits = got.iter().filter(|id| wanted.contains(id)).count() as f64;
             let f1 = 2.0 * hits / (got.len() + wanted.len()).max(1) as f64;
             if f1 >= 1.0 {
-                return Some(css);
+                return Some((f1, css));
             }
             if best.as_ref().is_none_or(|(b, _)| f1 > *b) {
                 best = Some((f1, css));
@@ -83,12 +103,16 @@ pub(crate) fn item_selector(root: ElementRef<'_>, group: &Group<'_>) -> Option<S
                 let css = chain.join(" > ");
                 let sel = compile(&css)?;
                 let got = root.select(&sel).count();
-                return (got == wanted.len()).then_some(css).or(best.map(|b| b.1));
+                return if got == wanted.len() {
+                    Some((1.0, css))
+                } else {
+                    best
+                };
             }
-            None => chain.insert(0, anchor(*a)),
+            None => chain.insert(0, name(*a)),
         }
     }
-    best.filter(|(f1, _)| *f1 >= 0.8).map(|(_, css)| css)
+    best
 }
 
 /// An ancestor's step in an item selector: its tag and stable classes, or, for an element with
@@ -228,7 +252,8 @@ fn date_element<'a>(record: ElementRef<'a>, rules: &DateRules) -> Option<Element
 }
 
 /// The record's block of text that is not its title or date: the longest one, of 40 characters
-/// or more.
+/// or more, that reads as prose: a block whose text is mostly links is a menu (an author's
+/// pop-up, a list of tags), not a teaser.
 fn summary_element<'a>(
     record: ElementRef<'a>,
     title: Option<ElementRef<'a>>,
@@ -249,8 +274,18 @@ fn summary_element<'a>(
         .filter(|e| !title.is_some_and(|t| e.ancestors().any(|a| a.id() == t.id())))
         .map(|e| (collapse(&visible_text(e)).chars().count(), e))
         .filter(|(len, _)| *len >= 40)
+        .filter(|(len, e)| 2 * link_text(*e) < *len)
         .max_by_key(|(len, _)| *len)
         .map(|(_, e)| e)
+}
+
+/// Characters of `el`'s text inside its links.
+fn link_text(el: ElementRef<'_>) -> usize {
+    LINK.as_ref().map_or(0, |l| {
+        el.select(l)
+            .map(|a| collapse(&visible_text(a)).chars().count())
+            .sum()
+    })
 }
 
 /// Field selectors inside the records of `group` whose item selector is `item`.

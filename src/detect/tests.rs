@@ -145,3 +145,25 @@ fn rows_of_a_classless_table_among_others_get_a_selector() {
     let picked = root.select(&Selector::parse(&css).unwrap()).count();
     assert_eq!(picked, 8, "{css}");
 }
+
+#[test]
+fn a_menu_of_links_is_no_summary() {
+    // A forum's topic: its author's pop-up menu holds more text than the teaser, all of it links.
+    let items: String = (1..=6)
+        .map(|i| {
+            format!(
+                "<li class=\"topic\"><h3><a href=\"/t/{i}\">Topic {i} about something</a></h3>\
+                 <div class=\"menu\"><a href=\"/u/{i}\">View the profile of author number {i}</a>\
+                 <a href=\"/pm/{i}\">Send a private message to author {i}</a>\
+                 <a href=\"/find/{i}\">Find every post by author number {i}</a></div>\
+                 <p>The opening words of topic {i}, which is what a reader wants.</p></li>"
+            )
+        })
+        .collect();
+    let html = format!("<html><body><main><ul>{items}</ul></main></body></html>");
+    let doc = Html::parse_document(&html);
+    let page = Url::parse("https://forum.example.org/").unwrap();
+    let found = generic(&doc, Some(&page), 1);
+    let select = found[0].selectors().unwrap();
+    assert_eq!(select.summary.as_ref().map(|f| f.as_str()), Some("p"));
+}
