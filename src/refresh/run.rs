@@ -444,31 +444,34 @@ impl Pending {
                     tracing::error!(error = %e, "cannot roll back the store's writes");
                 }
                 for w in &mut self.waiting {
-                    let result = std::mem::replace(&mut w.outcome.result, Ok(Report::new("")));
-                    w.outcome.result = result.and_then(|_| {
-                        Err(RefreshError::Internal(format!(
+                    if w.outcome.result.is_ok() {
+                        w.outcome.result = Err(RefreshError::Internal(format!(
                             "the feed files could not be written: {why}"
-                        )))
-                    });
+                        )));
+                    }
                     w.ticket = None;
                 }
                 Vec::new()
             }
         };
-        for mut w in self.waiting.drain(..) {
-            let published = w.ticket.and_then(|t| files.get_mut(t)?.take());
-            match (published, &mut w.outcome.result) {
+        for Waiting {
+            key,
+            mut outcome,
+            ticket,
+        } in self.waiting.drain(..)
+        {
+            let published = ticket.and_then(|t| files.get_mut(t)?.take());
+            match (published, &mut outcome.result) {
                 (Some(Ok(reports)), Ok(report)) => report.files = reports,
                 (Some(Err(e)), result) => *result = Err(e.into()),
                 _ => {}
             }
             // A failure found here (or taken back by the rollback) is recorded now.
-            let late = w.outcome.result.is_err() && (rolled_back || w.ticket.is_some());
-            if late && let Some(key) = &w.key {
-                let result = std::mem::replace(&mut w.outcome.result, Ok(Report::new("")));
-                w.outcome.result = finish(store, key, w.outcome.kind, result, now).result;
+            let late = outcome.result.is_err() && (rolled_back || ticket.is_some());
+            if late && let Some(key) = &key {
+                outcome.result = finish(store, key, outcome.kind, outcome.result, now).result;
             }
-            emit(w.outcome);
+            emit(outcome);
         }
     }
 }
