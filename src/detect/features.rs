@@ -430,6 +430,10 @@ const CHROME: &[&str] = &[
     "login",
     "toolbar",
     "tabs",
+    "slide",
+    "carousel",
+    "swiper",
+    "ticker",
 ];
 /// Words that mark the page's main content.
 const MAIN: &[&str] = &[
