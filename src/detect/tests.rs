@@ -167,3 +167,34 @@ fn a_menu_of_links_is_no_summary() {
     let select = found[0].selectors().unwrap();
     assert_eq!(select.summary.as_ref().map(|f| f.as_str()), Some("p"));
 }
+
+#[test]
+fn a_featured_slider_is_not_the_list() {
+    // A category page shows the site's featured stories in a slider above its own list; the
+    // slider has more and richer records, but it is the same on every page of the site.
+    let slides: String = (1..=12)
+        .map(|i| {
+            format!(
+                "<li><h2><a href=\"/featured/story-{i}\">Featured story {i} that the editors picked for the front</a></h2>\
+                 <p>The opening lines of featured story {i}, a long teaser written for the slider of the site.</p></li>"
+            )
+        })
+        .collect();
+    let items: String = (1..=8)
+        .map(|i| {
+            format!(
+                "<article class=\"item\"><h2><a href=\"/news/item-{i}\">Local news item {i} from the town hall meeting</a></h2>\
+                 <p>What happened in item {i}, told in the few words of a teaser on a category page.</p></article>"
+            )
+        })
+        .collect();
+    let html = format!(
+        "<html><body><div class=\"flexslider\"><ul class=\"slides\">{slides}</ul></div>\
+         <div class=\"content\">{items}</div></body></html>"
+    );
+    let doc = Html::parse_document(&html);
+    let page = Url::parse("https://e.org/category/local/").unwrap();
+    let found = detect(&doc, Some(&page), 3);
+    let select = found[0].selectors().unwrap();
+    assert_eq!(select.item.as_str(), "article.item", "{found:?}");
+}
