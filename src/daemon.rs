@@ -52,6 +52,8 @@ pub struct Options {
     pub config_path: PathBuf,
     /// Serve the feed folder on this address.
     pub listen: Option<SocketAddr>,
+    /// The guards on the server's connections.
+    pub limits: serve::Limits,
     /// Run the scheduler.
     pub schedule: bool,
     /// How often to look at the config file for changes.
@@ -157,20 +159,17 @@ fn reload(
 fn spawn_server(
     listener: tokio::net::TcpListener,
     config: watch::Receiver<Arc<Config>>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
+    limits: serve::Limits,
 ) -> tokio::task::JoinHandle<()> {
     let app = serve::router(serve::ServeState::new(config));
-    tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "the HTTP server stopped");
-        }
-    })
+    tokio::spawn(serve::serve(
+        listener,
+        app,
+        limits,
+        stop,
+        Duration::from_secs(10),
+    ))
 }
 
 /// Runs until SIGTERM or SIGINT. `on_listen` hears the bound address (useful with port 0).
@@ -217,7 +216,7 @@ pub async fn run(
     } else {
         None
     };
-    let server = listener.map(|l| spawn_server(l, config_rx.clone(), stop_rx.clone()));
+    let server = listener.map(|l| spawn_server(l, config_rx.clone(), stop_rx.clone(), opts.limits));
 
     let mut seen = stamp(&opts.config_path);
     let mut poll = tokio::time::interval(opts.watch_every);

@@ -19,7 +19,20 @@ struct Daemon {
 
 impl Daemon {
     fn start(dir: &std::path::Path, args: &[&str]) -> Daemon {
-        let mut child = tagfeed()
+        Daemon::spawn(tagfeed(), dir, args)
+    }
+
+    /// `tagfeed serve` allowed `fds` open files (`ulimit -n`), as on a host with a low limit.
+    fn start_with_fds(dir: &std::path::Path, fds: u32, args: &[&str]) -> Daemon {
+        let mut sh = Command::new("sh");
+        sh.arg("-c")
+            .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_tagfeed"));
+        Daemon::spawn(sh, dir, args)
+    }
+
+    fn spawn(mut cmd: Command, dir: &std::path::Path, args: &[&str]) -> Daemon {
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0", "-v"])
             .args(args)
             .current_dir(dir)
@@ -324,6 +337,72 @@ fn only_feed_files_are_served() {
         );
     }
     assert_eq!(get(&d.addr, "/partnerships.rss.xml").status, 200);
+    d.stop();
+}
+
+#[test]
+fn a_symlink_out_of_the_feed_folder_is_not_followed() {
+    let dir = project(TEXT_SOURCE);
+    assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(0));
+    let feeds = dir.path().join("feeds");
+    let outside = dir.path().join("secret.txt");
+    std::fs::write(&outside, "SECRET").unwrap();
+    let rss = feeds.join("partnerships.rss.xml");
+    let atom = feeds.join("partnerships.atom.xml");
+    let d = Daemon::start(dir.path(), &["--no-schedule"]);
+    // Served (and cached) first, then swapped for a link out of the folder.
+    assert_eq!(get(&d.addr, "/partnerships.rss.xml").status, 200);
+    std::fs::remove_file(&rss).unwrap();
+    std::os::unix::fs::symlink(&outside, &rss).unwrap();
+    let r = get(&d.addr, "/partnerships.rss.xml");
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert!(!r.text().contains("SECRET"));
+    // A link that stays inside the folder is served.
+    std::fs::remove_file(&atom).unwrap();
+    std::os::unix::fs::symlink(feeds.join("partnerships.json"), &atom).unwrap();
+    assert_eq!(get(&d.addr, "/partnerships.atom.xml").status, 200);
+    assert!(d.log().contains("outside the feed folder"), "{}", d.log());
+    d.stop();
+}
+
+#[test]
+fn idle_connections_beyond_the_file_limit_do_not_lock_readers_out() {
+    let dir = project(TEXT_SOURCE);
+    assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(0));
+    // 100 open files: without a cap under that limit and timeouts, 200 silent connections use
+    // up every descriptor and nobody is answered again.
+    let d = Daemon::start_with_fds(dir.path(), 100, &["--no-schedule", "--header-timeout", "1"]);
+    let idle: Vec<TcpStream> = (0..200)
+        .map(|_| TcpStream::connect(&d.addr).unwrap())
+        .collect();
+    let started = Instant::now();
+    let mut s = TcpStream::connect(&d.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "GET /partnerships.rss.xml HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        d.addr
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let head = String::from_utf8_lossy(&answer[..answer.len().min(20)]).into_owned();
+    assert!(
+        head.starts_with("HTTP/1.1 200"),
+        "after {:?}: {head:?}",
+        started.elapsed()
+    );
+    // The silent ones were closed by the server, not left open.
+    let mut closed = 0;
+    for mut c in idle {
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut b = [0u8; 1];
+        if matches!(c.read(&mut b), Ok(0) | Err(_)) {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 100, "{closed} of 200 idle connections closed");
+    assert!(d.log().contains("serving at most"), "{}", d.log());
     d.stop();
 }
 

@@ -112,8 +112,12 @@ impl Files {
         }
         let owned = path.to_path_buf();
         let read = tokio::task::spawn_blocking(move || {
-            let mut f = std::fs::File::open(&owned)?;
+            let real = inside_folder(&owned)?;
+            let mut f = std::fs::File::open(&real)?;
             let meta = f.metadata()?;
+            if !meta.is_file() {
+                return Err(std::io::Error::other("not a regular file"));
+            }
             let mut bytes = Vec::with_capacity(meta.len() as usize);
             std::io::Read::read_to_end(&mut f, &mut bytes)?;
             Ok::<_, std::io::Error>((stamp(&meta)?, meta.modified()?, bytes))
@@ -134,6 +138,27 @@ impl Files {
             m.insert(path.to_path_buf(), cached.clone());
         }
         Some(cached)
+    }
+}
+
+/// The real path of the feed file `path`, when it is inside its folder. A symlink that another
+/// user or a careless script put there (`evil.rss.xml -> /etc/passwd`) is refused, so serving
+/// never reads outside the folder; one that stays inside it is fine.
+fn inside_folder(path: &std::path::Path) -> std::io::Result<PathBuf> {
+    let folder = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("a feed file has a folder"))?
+        .canonicalize()?;
+    let real = path.canonicalize()?;
+    if real.starts_with(&folder) {
+        Ok(real)
+    } else {
+        tracing::warn!(
+            "not serving {}: it leads to {}, outside the feed folder",
+            path.display(),
+            real.display()
+        );
+        Err(std::io::Error::other("outside the feed folder"))
     }
 }
 

@@ -11,6 +11,9 @@
 
 mod files;
 mod index;
+mod listen;
+
+pub use listen::{Limits, serve};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
