@@ -547,7 +547,8 @@ fn a_merge_job_builds_from_the_store_without_fetching_its_sources() {
     let dir = project(&config);
     let d = Daemon::start(dir.path(), &[]);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while d.log().matches("starting job=both").count() < 4 {
+    // Four merges, and the source's own first run (slow on a loaded machine) done.
+    while d.log().matches("starting job=both").count() < 4 || site.targets().is_empty() {
         assert!(
             Instant::now() < deadline,
             "the merge did not run: {}",

@@ -110,6 +110,11 @@ fn select_errors() {
         e.contains(":8:8: source[0].select.item: invalid CSS selector \"div[\""),
         "{e}"
     );
+    let e = err(&with_source("[source.select]\nitem = \"div[[[\"\n"));
+    assert!(
+        e.contains("source[0].select.item: invalid CSS selector \"div[[[\": at character 4: an attribute test"),
+        "{e}"
+    );
     let e = err(&with_source("format = \"text\"\npreset = \"wordpress\"\n"));
     assert!(e.contains("are for HTML listings"), "{e}");
     let e = err(&with_source("format = \"rss\"\n"));

@@ -118,12 +118,103 @@ impl Field {
     }
 }
 
-/// Compiles a CSS selector with the parser's message on failure.
+/// Compiles a CSS selector; on failure, says where in it and what is wrong in a user's words
+/// (the parser's own message for several mistakes is "Unexpected error occurred. Please report
+/// this to the developer", and it gives no position).
 pub fn compile(css: &str) -> Result<Selector, SelectorError> {
-    Selector::parse(css).map_err(|e| SelectorError::Css {
-        css: css.to_string(),
-        why: e.to_string(),
+    Selector::parse(css).map_err(|_| {
+        let (at, why) = diagnose(css);
+        SelectorError::Css {
+            css: css.to_string(),
+            why: format!("at character {at}: {why}"),
+        }
     })
+}
+
+/// Where the CSS parser stopped (1-based, in characters) and what it expected there. Parses again
+/// with the parser scraper uses, which keeps its position.
+fn diagnose(css: &str) -> (usize, &'static str) {
+    use cssparser::{BasicParseErrorKind as B, ParseErrorKind as K};
+    use selectors::parser::{ParseRelative, SelectorList, SelectorParseErrorKind as S};
+    let mut parser = cssparser::Parser::new(css);
+    let parsed = SelectorList::parse(&scraper::selector::Parser, &mut parser, ParseRelative::No);
+    let offset = parser.position().byte_index().min(css.len());
+    let consumed = css.get(..offset).unwrap_or(css);
+    let mut pseudo = false;
+    let why = match parsed {
+        Ok(_) => "not a selector",
+        Err(e) => match e.kind {
+            K::Basic(B::EndOfInput) => {
+                "the selector ends too early (is a `[`, `(` or quote left open?)"
+            }
+            K::Basic(_) => "unexpected character; write tags, .classes, #ids and [attributes]",
+            K::Custom(kind) => match kind {
+                S::NoQualifiedNameInAttributeSelector
+                | S::UnexpectedTokenInAttributeSelector
+                | S::ExpectedBarInAttr
+                | S::BadValueInAttr
+                | S::InvalidQualNameInAttr => {
+                    "an attribute test is written [name], [name=value], [name~=value] or \
+                     [name*=\"value with spaces\"]"
+                }
+                S::EmptySelector => "a selector is missing (two commas, or one at the end?)",
+                S::DanglingCombinator => "nothing after `>`, `+` or `~`",
+                S::ClassNeedsIdent => "`.` must be followed by a class name",
+                S::NoIdentForPseudo
+                | S::UnsupportedPseudoClassOrElement
+                | S::PseudoElementExpectedColon
+                | S::PseudoElementExpectedIdent
+                | S::NonPseudoElementAfterSlotted
+                | S::InvalidPseudoElementAfterSlotted
+                | S::InvalidPseudoElementInsideWhere
+                | S::InvalidState => {
+                    pseudo = true;
+                    "unsupported pseudo-class or element: pages are read as static HTML, so \
+                     :hover or ::before cannot match; :nth-child(), :not(), :has() and \
+                     :first-child can"
+                }
+                S::UnexpectedIdent | S::ExpectedNamespace | S::ExplicitNamespaceUnexpectedToken => {
+                    "unexpected name; write tags, .classes, #ids and [attributes]"
+                }
+                S::NonCompoundSelector => "not a simple selector here",
+            },
+        },
+    };
+    let at = if pseudo {
+        consumed
+            .rfind(':')
+            .map(|i| i - consumed[..i].ends_with(':') as usize)
+    } else {
+        block_start(consumed)
+    };
+    let at = at.unwrap_or(consumed.len());
+    (css[..at].chars().count() + 1, why)
+}
+
+/// Where the bracket block that the parser was in when it stopped opens: the outermost one left
+/// open, else the one that ends the text read (the parser reads a block whole before judging it).
+fn block_start(consumed: &str) -> Option<usize> {
+    let mut open: Vec<usize> = Vec::new();
+    let mut last_closed = None;
+    let mut quote = None;
+    for (i, c) in consumed.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '(') => open.push(i),
+            (None, ']' | ')') => last_closed = open.pop(),
+            _ => {}
+        }
+    }
+    if let Some(first) = open.first() {
+        return Some(*first);
+    }
+    consumed
+        .trim_end()
+        .ends_with([']', ')'])
+        .then_some(last_closed)
+        .flatten()
 }
 
 fn split_attr(spec: &str) -> Option<usize> {
@@ -326,5 +417,32 @@ mod tests {
         assert!(err("div[").contains("invalid CSS selector"));
         assert!(err("a@").contains("attribute name"));
         assert!(err("a@ b c").contains("attribute name"));
+    }
+
+    #[test]
+    fn selector_errors_give_the_place_and_the_fix_not_the_parsers_internals() {
+        let err = |s: &str| compile(s).unwrap_err().to_string();
+        for (css, place, words) in [
+            (
+                "div[[[",
+                "at character 4",
+                "an attribute test is written [name]",
+            ),
+            ("div.", "at character 5", "the selector ends too early"),
+            ("ul >", "at character 5", "nothing after `>`"),
+            ("a:hover", "at character 2", "unsupported pseudo-class"),
+            ("a::before", "at character 2", "unsupported pseudo-class"),
+            ("li:nth-child(x)", "at character 13", "unexpected"),
+            ("h2,,p", "at character 4", "a selector is missing"),
+            ("div[a=b c]", "at character 4", "unexpected character"),
+        ] {
+            let e = err(css);
+            assert!(
+                e.contains(&format!("{css:?}: {place}: {words}")),
+                "{css}: {e}"
+            );
+            assert!(!e.contains("report this to the developer"), "{e}");
+        }
+        assert!(compile("article.post > h2 a[href]").is_ok());
     }
 }
