@@ -42,7 +42,7 @@ fn listings(config: &Config) {
         let Input::Path(p) = &s.input else {
             continue;
         };
-        let loaded = source::read_file(p).unwrap();
+        let loaded = source::read_file(p, 10_000_000).unwrap();
         let per = time(|| {
             pipeline::read_page(s, &loaded, &mut Ids::default(), PageContext::at(now())).unwrap()
         });

@@ -201,7 +201,7 @@ fn a_source_names_a_preset_and_overrides_a_field() {
     let other = text.replace("preset = \"joomla\"", "preset = \"discourse\"");
     let config = tagfeed::config::parse(&other.replace("title = \"td.list-hits\"\n", "")).unwrap();
     let s = config.source("club").unwrap();
-    let loaded = tagfeed::source::read_file(&dir.join("joomla.html")).unwrap();
+    let loaded = tagfeed::source::read_file(&dir.join("joomla.html"), 10_000_000).unwrap();
     let now: DateTime<Utc> = "2026-11-28T12:00:00Z".parse().unwrap();
     let e = pipeline::read_page(s, &loaded, &mut Ids::default(), PageContext::at(now))
         .unwrap_err()

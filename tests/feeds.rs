@@ -22,7 +22,7 @@ fn built(config: &Config, name: &str) -> Feed {
     let Input::Path(path) = &s.input else {
         unreachable!()
     };
-    let loaded = source::read_file(path).unwrap();
+    let loaded = source::read_file(path, 10_000_000).unwrap();
     pipeline::build(config, s, &loaded, Utc::now())
         .unwrap()
         .feed

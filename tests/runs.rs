@@ -368,3 +368,28 @@ fn a_corrupt_stored_date_fails_the_source_and_keeps_its_feed() {
     assert_eq!(out.status.code(), Some(1), "{:?}", texts(&out));
     assert_eq!(std::fs::read(&atom).unwrap(), published);
 }
+
+#[test]
+fn a_device_or_a_fifo_as_path_fails_that_source_only_and_at_once() {
+    let dir = crate::support::project(&format!(
+        "{}\n[[source]]\nname = \"zero\"\npath = \"/dev/zero\"\n\n[[source]]\nname = \"pipe\"\npath = \"pipe\"\n",
+        crate::support::TEXT_SOURCE
+    ));
+    let fifo = std::ffi::CString::new(dir.path().join("config/pipe").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path we own.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let started = std::time::Instant::now();
+    let out = run_in(dir.path(), &["run"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(
+        stderr.contains("/dev/zero is a device, not a regular file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pipe is a FIFO (named pipe), not a regular file"),
+        "{stderr}"
+    );
+    assert!(dir.path().join("feeds/partnerships.rss.xml").exists());
+}

@@ -92,7 +92,7 @@ pub fn read_source(config: &Config, name: &str) -> Read {
     let Input::Path(path) = &s.input else {
         panic!("{name} is not a file source")
     };
-    let loaded = source::read_file(path).unwrap();
+    let loaded = source::read_file(path, 10_000_000).unwrap();
     let at = PageContext::at("2026-11-28T12:00:00Z".parse().unwrap());
     pipeline::read_page(s, &loaded, &mut Ids::default(), at).unwrap()
 }

@@ -78,7 +78,7 @@ fn check_source(
             return (report, true);
         }
     };
-    let built = source::read_file(path)
+    let built = source::read_file(path, config.fetch.max_body)
         .map_err(anyhow::Error::from)
         .and_then(|loaded| {
             pipeline::build(config, s, &loaded, now.into()).map_err(|e: PipelineError| e.into())

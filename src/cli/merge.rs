@@ -205,7 +205,7 @@ async fn read(
             Response::NotModified => anyhow::bail!("{url}: unexpected 304 Not Modified"),
         },
         Input::Path(path) => {
-            let loaded = input::read_file(&path)
+            let loaded = input::read_file(&path, fetcher.settings().max_body)
                 .with_context(|| format!("give a feed file or an http(s) URL, not {arg:?}"))?;
             (loaded.bytes, None, None)
         }

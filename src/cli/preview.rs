@@ -149,11 +149,14 @@ pub(super) fn load_with(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Lo
     let url = match &source.input {
         Input::Path(p) => {
             // A file named on the command line: relative to here, not to a config's folder.
-            return tagfeed::source::read_file(p).map_err(|e| match e {
-                tagfeed::source::SourceError::Read { path, source } => {
-                    anyhow::anyhow!("cannot read {}: {source}", path.display())
-                }
-            });
+            return tagfeed::source::read_file(p, fetcher.settings().max_body).map_err(
+                |e| match e {
+                    tagfeed::source::SourceError::Read { path, source } => {
+                        anyhow::anyhow!("cannot read {}: {source}", path.display())
+                    }
+                    other => other.into(),
+                },
+            );
         }
         Input::Url(u) => u,
     };

@@ -52,7 +52,11 @@ pub(super) async fn fetch(
     now: DateTime<Utc>,
 ) -> Result<Fetched, RefreshError> {
     let (bytes, url, validators): (Vec<u8>, Option<Url>, _) = match input {
-        Input::Path(p) => (source::read_file(p)?.bytes, None, None),
+        Input::Path(p) => (
+            source::read_file(p, fetcher.settings().max_body)?.bytes,
+            None,
+            None,
+        ),
         Input::Url(url) => {
             let how = Overrides::default();
             match fetcher.get(url, &how, Some(&known.validators)).await? {

@@ -251,12 +251,13 @@ impl Seen {
 fn walk_file(
     source: &Source,
     path: &std::path::Path,
+    max_body: u64,
     mut known: Known,
     now: DateTime<Utc>,
 ) -> Result<Walk, RefreshError> {
     let loaded = match known.first.take() {
         Some(First::File(loaded)) => loaded,
-        _ => source::read_file(path)?,
+        _ => source::read_file(path, max_body)?,
     };
     let fingerprint = fingerprint(
         &known.settings,
@@ -294,7 +295,9 @@ pub(super) async fn walk(
     now: DateTime<Utc>,
 ) -> Result<Walk, RefreshError> {
     let mut url = match &source.input {
-        Input::Path(p) => return walk_file(source, p, known, now),
+        Input::Path(p) => {
+            return walk_file(source, p, fetcher.settings().max_body, known, now);
+        }
         Input::Url(u) => u.clone(),
     };
     let backfill = known.backfill;

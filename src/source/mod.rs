@@ -280,20 +280,86 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    /// The path names a device, a FIFO, a socket or a folder: reading it could block forever or
+    /// never end.
+    #[error("{path} is {kind}, not a regular file; `path` takes a saved page or feed file")]
+    NotAFile {
+        /// The listing file.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// The file is larger than a fetched page may be.
+    #[error(
+        "{path} is larger than [fetch] max_body ({limit} bytes); refused: raise max_body if the file is right"
+    )]
+    TooLarge {
+        /// The listing file.
+        path: PathBuf,
+        /// The limit.
+        limit: u64,
+    },
 }
 
-/// Reads a saved listing or feed file.
-pub fn read_file(path: &Path) -> Result<Loaded, SourceError> {
+/// What kind of file `t` is, in words, when it is no regular file.
+fn odd_kind(t: std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a folder")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("not a plain file")
+    }
+}
+
+/// Reads a saved listing or feed file: a regular file (a symlink to one is fine) of at most
+/// `max_body` bytes, as a fetched page may be. It is opened without blocking and checked before
+/// a byte is read, so `/dev/zero` or a FIFO fail at once instead of filling memory or hanging.
+pub fn read_file(path: &Path, max_body: u64) -> Result<Loaded, SourceError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let err = |source| SourceError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let bytes = std::fs::read(path).map_err(err)?;
-    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(err)?;
+    let meta = file.metadata().map_err(err)?;
+    if let Some(kind) = odd_kind(meta.file_type()) {
+        return Err(SourceError::NotAFile {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    let too_large = || SourceError::TooLarge {
+        path: path.to_path_buf(),
+        limit: max_body,
+    };
+    if meta.len() > max_body {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // One byte past the limit tells a file that grew since it was looked at.
+    file.take(max_body.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(err)?;
+    if bytes.len() as u64 > max_body {
+        return Err(too_large());
+    }
     Ok(Loaded {
         bytes,
         charset: None,
-        modified,
+        modified: meta.modified().ok(),
         url: None,
     })
 }
@@ -301,6 +367,35 @@ pub fn read_file(path: &Path) -> Result<Loaded, SourceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("page.html");
+        std::fs::write(&page, "<p>twelve b</p>").unwrap();
+        assert_eq!(read_file(&page, 100).unwrap().bytes.len(), 15);
+        let e = read_file(&page, 10).unwrap_err().to_string();
+        assert!(e.contains("larger than [fetch] max_body (10 bytes)"), "{e}");
+        let e = read_file(Path::new("/dev/zero"), 1_000_000)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/dev/zero is a device, not a regular file"),
+            "{e}"
+        );
+        let e = read_file(dir.path(), 100).unwrap_err().to_string();
+        assert!(e.contains("is a folder"), "{e}");
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads the NUL-terminated path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // No writer ever opens it: a blocking read would hang here.
+        let e = read_file(&fifo, 100).unwrap_err().to_string();
+        assert!(
+            e.contains("is a FIFO (named pipe), not a regular file"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn guesses_format() {
