@@ -390,8 +390,14 @@ fn preview_fetches_a_url() {
         .unwrap();
     let (_, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1));
+    // The host is down: said as such, not as a robots.txt problem to switch off.
     assert!(
-        stderr.contains(&format!("127.0.0.1:{port}/robots.txt could not be read")),
+        stderr.contains(&format!("127.0.0.1:{port}/robots.txt: cannot connect")),
         "{stderr}"
     );
+    assert!(
+        stderr.to_lowercase().contains("connection refused"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("respect_robots"), "{stderr}");
 }

@@ -4,6 +4,7 @@ mod cli;
 mod corpus;
 mod detection;
 mod external;
+mod faults;
 mod feeds;
 mod http;
 mod ids;

@@ -93,6 +93,7 @@ pub(crate) struct RawFetch {
     pub retries: Option<S<i64>>,
     pub retry_delay: Option<S<Num>>,
     pub max_retry_after: Option<S<Num>>,
+    pub max_crawl_delay: Option<S<Num>>,
     pub lock_wait: Option<S<Num>>,
 }
 

@@ -303,6 +303,7 @@ fn fetch(text: &str, f: Option<S<RawFetch>>) -> Result<FetchSettings, ConfigErro
         retries: count(text, f.retries)?.map_or(d.retries, |n| n as u32),
         retry_delay: seconds(text, f.retry_delay)?.unwrap_or(d.retry_delay),
         max_retry_after: seconds(text, f.max_retry_after)?.unwrap_or(d.max_retry_after),
+        max_crawl_delay: seconds(text, f.max_crawl_delay)?.unwrap_or(d.max_crawl_delay),
         lock_wait: seconds(text, f.lock_wait)?.unwrap_or(d.lock_wait),
     })
 }

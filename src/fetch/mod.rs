@@ -4,7 +4,8 @@
 //!   different hosts in parallel, at most `concurrency` at once;
 //! - robots.txt honoured for the configured User-Agent, fetched once per host and run;
 //! - conditional GET (`If-None-Match` / `If-Modified-Since`): a 304 is [`Response::NotModified`];
-//! - at most 5 redirects, a timeout for the whole request, bodies over `max_body` refused while
+//! - at most 5 redirects, followed hop by hop (robots.txt and the pause for each hop's host; only
+//!   http and https), a timeout for the whole request, bodies over `max_body` refused while
 //!   streaming, gzip and brotli accepted;
 //! - connection errors, timeouts and 5xx retried with exponential backoff and jitter; 429/503 with
 //!   `Retry-After` waited out when short enough, otherwise reported.
@@ -12,6 +13,7 @@
 //! The settings live here too: `[fetch]` ([`FetchSettings`]), a source's own overrides
 //! ([`Overrides`]) and the validators a conditional GET sends back ([`Validators`]).
 
+mod follow;
 mod polite;
 mod robots;
 
@@ -52,6 +54,8 @@ pub struct FetchSettings {
     pub retry_delay: Duration,
     /// The longest `Retry-After` tagfeed waits for; longer ones skip the source for this run.
     pub max_retry_after: Duration,
+    /// The longest pause between requests to one host that a robots.txt `Crawl-delay` gets.
+    pub max_crawl_delay: Duration,
     /// How long a run waits for another run to finish before giving up.
     pub lock_wait: Duration,
 }
@@ -68,6 +72,7 @@ impl Default for FetchSettings {
             retries: 2,
             retry_delay: Duration::from_secs(1),
             max_retry_after: Duration::from_secs(120),
+            max_crawl_delay: Duration::from_secs(60),
             lock_wait: Duration::from_secs(60),
         }
     }
@@ -112,6 +117,15 @@ impl Validators {
     }
 }
 
+/// What to do with a body longer than a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyLimit {
+    /// Fail: a page that large is no listing (`max_body`).
+    Refuse(u64),
+    /// Keep the first bytes (robots.txt: RFC 9309 asks to parse at least 500 KiB).
+    Truncate(u64),
+}
+
 /// One request, as [`Fetcher::request`] builds it from the settings and a source's overrides.
 #[derive(Debug, Clone, Copy)]
 struct Request<'a> {
@@ -125,6 +139,11 @@ struct Request<'a> {
     pub validators: Option<&'a Validators>,
     /// Whether to check robots.txt first.
     pub respect_robots: bool,
+    /// How much body is read.
+    pub body: BodyLimit,
+    /// Whether a crawl delay follows the request (robots.txt: no, so a crawl delay never holds
+    /// back the first page of a host).
+    pub paced: bool,
 }
 
 /// A fetched page.
@@ -180,6 +199,17 @@ pub enum FetchError {
          [fetch] max_retry_after; skipped this run"
     )]
     RetryLater { url: Url, status: u16, secs: u64 },
+    /// 429/503 with a short Retry-After, waited out on every try.
+    #[error(
+        "{url} answered HTTP {status} (come back later) on each of {tries} tries, each time \
+         waited out as its Retry-After asked; skipped this run, the next run tries again"
+    )]
+    StillBusy { url: Url, status: u16, tries: u32 },
+    /// A redirect to a `file:`, `javascript:`, `ftp:` or other non-web URL.
+    #[error(
+        "{url} redirects to {to:?}, which is not an http(s) URL; refused (check the source's url)"
+    )]
+    RedirectScheme { url: Url, to: String },
     /// The body would exceed `max_body`.
     #[error("{url}: the body is larger than [fetch] max_body ({limit} bytes); refused")]
     TooLarge { url: Url, limit: u64 },
@@ -192,7 +222,7 @@ pub enum FetchError {
     #[error("{url}: cannot connect ({why}); check the address and the network")]
     Connect { url: Url, why: String },
     /// A redirect loop or chain longer than 5.
-    #[error("{url}: more than 5 redirects; check the source's url")]
+    #[error("{url}: a redirect loop or more than 5 redirects; check the source's url")]
     Redirects { url: Url },
     /// Anything else the client reported (a broken body, a protocol error).
     #[error("{url}: {why}")]
@@ -244,7 +274,8 @@ impl Fetcher {
     fn client(&self, url: &Url) -> Result<&reqwest::Client, FetchError> {
         let built = self.client.get_or_init(|| {
             reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::limited(5))
+                // Redirects are followed in `follow`, hop by hop.
+                .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.settings.connect_timeout)
                 .gzip(true)
                 .brotli(true)
@@ -278,53 +309,20 @@ impl Fetcher {
             timeout: how.timeout.unwrap_or(self.settings.timeout),
             validators: validators.filter(|v| !v.is_empty()),
             respect_robots: how.respect_robots,
+            body: BodyLimit::Refuse(self.settings.max_body),
+            paced: true,
         }
     }
 
     /// Fetches one page (conditionally when `validators` are given): robots.txt first, then the
-    /// page, retrying transient failures.
+    /// page, retrying transient failures and following redirects (each hop checked the same way).
     pub async fn get(
         &self,
         url: &Url,
         how: &Overrides,
         validators: Option<&Validators>,
     ) -> Result<Response, FetchError> {
-        let req = self.request(url, how, validators);
-        if req.respect_robots {
-            let rules = self.robots.rules(self, req.url, req.user_agent).await?;
-            if !rules.allowed(req.url) {
-                return Err(FetchError::Disallowed {
-                    url: req.url.clone(),
-                    agent: robots::agent_token(req.user_agent).to_string(),
-                });
-            }
-            if let Some(d) = rules.crawl_delay() {
-                self.gates.set_crawl_delay(req.url, d);
-            }
-        }
-        let mut attempt: u32 = 0;
-        loop {
-            let result = self
-                .gates
-                .polite(req.url, self.settings.min_delay, self.attempt(&req))
-                .await;
-            let wait = match &result {
-                Err(FetchError::RetryLater { secs, .. })
-                    if Duration::from_secs(*secs) <= self.settings.max_retry_after =>
-                {
-                    Duration::from_secs(*secs)
-                }
-                Err(e) if e.is_transient() => self.backoff(attempt),
-                _ => return result,
-            };
-            if attempt >= self.settings.retries {
-                return result;
-            }
-            tracing::info!(url = %req.url, attempt = attempt + 1, wait_ms = wait.as_millis() as u64,
-                error = %result.as_ref().err().map(ToString::to_string).unwrap_or_default(), "retrying");
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+        self.follow(self.request(url, how, validators)).await
     }
 
     /// `retry_delay` × 2^attempt, plus up to 50 % jitter so retries from many runs spread out.
@@ -332,82 +330,20 @@ impl Fetcher {
         let base = self.settings.retry_delay * 2u32.saturating_pow(attempt);
         base + base.mul_f64(fastrand::f64() * 0.5)
     }
-
-    async fn attempt(&self, req: &Request<'_>) -> Result<Response, FetchError> {
-        let url = req.url;
-        let mut rb = self
-            .client(url)?
-            .get(url.clone())
-            .header(header::USER_AGENT, req.user_agent)
-            .timeout(req.timeout);
-        if let Some(v) = req.validators {
-            if let Some(etag) = &v.etag {
-                rb = rb.header(header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = &v.last_modified {
-                rb = rb.header(header::IF_MODIFIED_SINCE, lm);
-            }
-        }
-        tracing::debug!(%url, "GET");
-        let mut resp = rb.send().await.map_err(|e| classify(e, url, req.timeout))?;
-        let status = resp.status();
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(Response::NotModified);
-        }
-        if (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE)
-            && let Some(secs) = retry_after(resp.headers())
-        {
-            return Err(FetchError::RetryLater {
-                url: url.clone(),
-                status: status.as_u16(),
-                secs,
-            });
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: url.clone(),
-                status: status.as_u16(),
-                hint: status_hint(status),
-            });
-        }
-        let limit = self.settings.max_body;
-        if resp.content_length().is_some_and(|n| n > limit) {
-            return Err(FetchError::TooLarge {
-                url: url.clone(),
-                limit,
-            });
-        }
-        let headers = resp.headers().clone();
-        let final_url = resp.url().clone();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| classify(e, url, req.timeout))?
-        {
-            if bytes.len() as u64 + chunk.len() as u64 > limit {
-                return Err(FetchError::TooLarge {
-                    url: url.clone(),
-                    limit,
-                });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(Response::Page(Page {
-            bytes,
-            charset: charset(&headers),
-            url: final_url,
-            validators: Validators {
-                etag: header_str(&headers, header::ETAG),
-                last_modified: header_str(&headers, header::LAST_MODIFIED),
-            },
-        }))
-    }
 }
 
-fn classify(e: reqwest::Error, url: &Url, timeout: Duration) -> FetchError {
+/// A client error in the user's terms; a connection that timed out says after how long.
+fn classify(e: reqwest::Error, url: &Url, timeout: Duration, connect: Duration) -> FetchError {
     let url = url.clone();
-    if e.is_timeout() {
+    if e.is_connect() && e.is_timeout() {
+        FetchError::Connect {
+            url,
+            why: format!(
+                "no connection within {} s ([fetch] connect_timeout)",
+                connect.as_secs_f32()
+            ),
+        }
+    } else if e.is_timeout() {
         FetchError::Timeout {
             url,
             secs: timeout.as_secs().max(1),

@@ -12,9 +12,16 @@ use url::Url;
 
 /// The per-host gates of one fetcher.
 pub(crate) struct Gates {
-    hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Instant>>>>>,
+    hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Last>>>>>,
     crawl_delays: Mutex<HashMap<String, Duration>>,
     slots: Semaphore,
+}
+
+/// A host's last request: when it ended, and whether it was paced (a page, not robots.txt).
+#[derive(Debug, Clone, Copy)]
+struct Last {
+    at: Instant,
+    paced: bool,
 }
 
 /// Hosts are told apart by scheme, name and port: that is what a server sees as one client.
@@ -37,23 +44,28 @@ impl Gates {
         }
     }
 
-    /// Remembers a host's robots.txt `Crawl-delay`, which lengthens the minimum pause.
-    pub(crate) fn set_crawl_delay(&self, url: &Url, delay: Duration) {
-        if let Ok(mut m) = self.crawl_delays.lock() {
-            m.insert(host_key(url), delay);
-        }
+    /// Remembers a host's robots.txt `Crawl-delay`, which lengthens the minimum pause. True when
+    /// it is new for the host (worth saying once).
+    pub(crate) fn set_crawl_delay(&self, url: &Url, delay: Duration) -> bool {
+        let Ok(mut m) = self.crawl_delays.lock() else {
+            return false;
+        };
+        m.insert(host_key(url), delay) != Some(delay)
     }
 
-    fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<Option<Instant>>> {
+    fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<Option<Last>>> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
         hosts.entry(key.to_string()).or_default().clone()
     }
 
     /// Runs `request` when the host is free and its pause is over, holding the host meanwhile.
+    /// After a request that is not `paced` (robots.txt) only `min_delay` is kept, never the
+    /// crawl delay, so that never holds back the first page of a host.
     pub(crate) async fn polite<T>(
         &self,
         url: &Url,
         min_delay: Duration,
+        paced: bool,
         request: impl Future<Output = T>,
     ) -> T {
         let key = host_key(url);
@@ -66,14 +78,23 @@ impl Gates {
             .and_then(|m| m.get(&key).copied())
             .unwrap_or_default();
         if let Some(prev) = *last {
-            tokio::time::sleep_until(prev + min_delay.max(crawl)).await;
+            // A crawl delay spaces pages; after robots.txt only the usual pause is kept.
+            let pause = if prev.paced {
+                min_delay.max(crawl)
+            } else {
+                min_delay
+            };
+            tokio::time::sleep_until(prev.at + pause).await;
         }
         let out = {
             // The semaphore is never closed, so acquiring cannot fail.
             let _slot = self.slots.acquire().await.ok();
             request.await
         };
-        *last = Some(Instant::now());
+        *last = Some(Last {
+            at: Instant::now(),
+            paced,
+        });
         out
     }
 }
@@ -93,7 +114,7 @@ mod tests {
         for url in [a.clone(), a.clone(), a, b] {
             let g = gates.clone();
             tasks.push(tokio::spawn(async move {
-                g.polite(&url, delay, async { Instant::now() - start })
+                g.polite(&url, delay, true, async { Instant::now() - start })
                     .await
             }));
         }
@@ -104,6 +125,25 @@ mod tests {
         // Three requests to a.test one second apart; b.test right away.
         started.sort();
         assert_eq!(started, [0, 0, 1, 2]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_crawl_delay_holds_back_the_second_page_not_the_first() {
+        let gates = Gates::new(8);
+        let url = Url::parse("http://a.test/robots.txt").unwrap();
+        let start = Instant::now();
+        let pause = Duration::from_secs(1);
+        gates.polite(&url, pause, false, async {}).await;
+        assert!(gates.set_crawl_delay(&url, Duration::from_secs(30)));
+        assert!(!gates.set_crawl_delay(&url, Duration::from_secs(30)));
+        gates.polite(&url, pause, true, async {}).await;
+        assert_eq!(
+            start.elapsed().as_secs(),
+            1,
+            "the first page waits the usual pause only"
+        );
+        gates.polite(&url, pause, true, async {}).await;
+        assert_eq!(start.elapsed().as_secs(), 31);
     }
 
     #[test]

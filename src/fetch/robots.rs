@@ -81,6 +81,9 @@ impl RobotsCache {
     }
 }
 
+/// How much of a robots.txt is read: RFC 9309 asks crawlers to parse at least 500 KiB.
+const ROBOTS_MAX: u64 = 512 * 1024;
+
 async fn fetch(
     fetcher: &Fetcher,
     robots: Url,
@@ -92,31 +95,47 @@ async fn fetch(
         timeout: None,
         respect_robots: false,
     };
-    let req = fetcher.request(&robots, &how, None);
-    let result = fetcher
-        .gates
-        .polite(&robots, fetcher.settings.min_delay, fetcher.attempt(&req))
-        .await;
+    let req = super::Request {
+        body: super::BodyLimit::Truncate(ROBOTS_MAX),
+        paced: false,
+        ..fetcher.request(&robots, &how, None)
+    };
+    // The same retries and redirects as a page, but not counted as the host's first request.
+    let result = fetcher.follow_robots_txt(req).await;
     let unreachable = |why: String| FetchError::RobotsUnreachable {
         robots: robots.clone(),
         why,
     };
     match result {
-        Ok(Response::Page(page)) => Ok(Arc::new(
-            texting_robots::Robot::new(agent, &page.bytes)
-                .map(Rules::Parsed)
-                .unwrap_or(Rules::AllowAll),
-        )),
+        Ok(Response::Page(page)) => Ok(Arc::new(parse(agent, &page.bytes))),
         Ok(Response::NotModified) => Ok(Arc::new(Rules::AllowAll)),
         Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
             Ok(Arc::new(Rules::AllowAll))
         }
-        Err(FetchError::TooLarge { .. }) => Ok(Arc::new(Rules::AllowAll)),
-        Err(FetchError::Status { status, .. }) | Err(FetchError::RetryLater { status, .. }) => {
-            Err(unreachable(format!("HTTP {status}")))
-        }
-        Err(e) => Err(unreachable(e.to_string())),
+        Err(
+            FetchError::Status { status, .. }
+            | FetchError::RetryLater { status, .. }
+            | FetchError::StillBusy { status, .. },
+        ) => Err(unreachable(format!("HTTP {status}"))),
+        // The host itself cannot be reached: say what happened to it, as for a page.
+        Err(e) => Err(e),
     }
+}
+
+/// The rules for `agent` in `bytes`, cut after the last whole line (a file longer than
+/// [`ROBOTS_MAX`] ends mid-line).
+fn parse(agent: &str, bytes: &[u8]) -> Rules {
+    let whole = if bytes.len() as u64 >= ROBOTS_MAX {
+        bytes
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(bytes, |i| &bytes[..=i])
+    } else {
+        bytes
+    };
+    texting_robots::Robot::new(agent, whole)
+        .map(Rules::Parsed)
+        .unwrap_or(Rules::AllowAll)
 }
 
 #[cfg(test)]
@@ -127,6 +146,17 @@ mod tests {
     fn agent_tokens() {
         assert_eq!(agent_token("tagfeed/0.1.0 (+https://x)"), "tagfeed");
         assert_eq!(agent_token("MyBot"), "MyBot");
+    }
+
+    #[test]
+    fn an_oversized_robots_txt_is_read_up_to_its_limit() {
+        let mut txt = b"User-agent: *\nDisallow: /\n".to_vec();
+        while (txt.len() as u64) < ROBOTS_MAX {
+            txt.extend_from_slice(b"# padding padding padding padding padding padding\n");
+        }
+        txt.truncate(ROBOTS_MAX as usize);
+        let r = parse("tagfeed", &txt);
+        assert!(!r.allowed(&Url::parse("https://e.org/news/").unwrap()));
     }
 
     #[test]

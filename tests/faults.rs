@@ -1,0 +1,179 @@
+//! Sites that misbehave, each fault on a real server on 127.0.0.1: the run says what happened to
+//! which source, keeps what was published, and ends in bounded time.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tagfeed::refresh::RunOptions;
+
+use crate::http::{FAST, project, source};
+use crate::server::{Req, Resp, Server, listing};
+use crate::support::run_with;
+
+/// The one error of a one-source run, as the user reads it.
+fn only_error(config: &tagfeed::config::Config) -> String {
+    let outcomes = run_with(config, &RunOptions::default());
+    assert_eq!(outcomes.len(), 1);
+    match &outcomes[0].result {
+        Ok(r) => panic!("expected a failure, got {r:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_redirect_out_of_the_web_is_refused_and_not_retried() {
+    for target in ["file:///etc/passwd", "javascript:alert(1)", "ftp://e.org/x"] {
+        let server = Server::start(move |req: &Req| match req.target.as_str() {
+            "/robots.txt" => Resp::status(404),
+            _ => Resp::status(302).header("location", target),
+        });
+        let (_dir, config) = project(FAST, &source("odd", &server.url("/list/"), ""));
+        let err = only_error(&config);
+        assert!(
+            err.contains(&format!(
+                "redirects to {target:?}, which is not an http(s) URL"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("HTTP 302"), "{err}");
+        assert_eq!(server.targets(), ["/list/"], "asked once, not retried");
+    }
+}
+
+#[test]
+fn each_redirect_hop_asks_its_own_hosts_robots_txt() {
+    let other = Server::start(|req: &Req| match req.target.as_str() {
+        "/robots.txt" => {
+            Resp::html("User-agent: *\nDisallow: /private/\n").header("content-type", "text/plain")
+        }
+        _ => Resp::html(listing(&[("a", "2026-01-02")])),
+    });
+    let hop = other.url("/private/list/").to_string();
+    let first = Server::start(move |req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ => Resp::status(301).header("location", hop.clone()),
+    });
+    let (_dir, config) = project(FAST, &source("hop", &first.url("/list/"), ""));
+    let err = only_error(&config);
+    assert!(
+        err.contains(&format!(
+            "{} is disallowed by robots.txt",
+            other.url("/private/list/")
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        other.targets(),
+        Vec::<String>::new(),
+        "the page behind the hop was not fetched"
+    );
+    assert_eq!(other.hits().len(), 1, "only its robots.txt was");
+}
+
+#[test]
+fn robots_txt_gets_the_retries_a_page_gets() {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let seen = asked.clone();
+    let server = Server::start(move |req: &Req| match req.target.as_str() {
+        "/robots.txt" if seen.fetch_add(1, Ordering::SeqCst) == 0 => Resp::status(503),
+        "/robots.txt" => Resp::status(404),
+        _ => Resp::html(listing(&[("a", "2026-01-02")])),
+    });
+    let (_dir, config) = project(FAST, &source("flaky", &server.url("/list/"), ""));
+    let outcomes = run_with(&config, &RunOptions::default());
+    assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn an_oversized_robots_txt_still_forbids_what_its_top_forbids() {
+    let mut robots = String::from("User-agent: *\nDisallow: /\n");
+    while robots.len() < 700 * 1024 {
+        robots.push_str("# a robots.txt padded past half a megabyte, as some sites serve\n");
+    }
+    let server = Server::start(move |req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::html(robots.clone()).header("content-type", "text/plain"),
+        _ => Resp::html(listing(&[("a", "2026-01-02")])),
+    });
+    // Larger than a page may be, too: it is still read, up to RFC 9309's 500 KiB and more.
+    let fetch = format!("{FAST}max_body = 300000\n");
+    let (_dir, config) = project(&fetch, &source("big", &server.url("/list/"), ""));
+    let err = only_error(&config);
+    assert!(err.contains("is disallowed by robots.txt"), "{err}");
+    assert_eq!(server.targets(), Vec::<String>::new());
+}
+
+#[test]
+fn a_crawl_delay_of_an_hour_is_capped_and_never_delays_the_first_page() {
+    let server = Server::start(|req: &Req| match req.target.as_str() {
+        "/robots.txt" => {
+            Resp::html("User-agent: *\nCrawl-delay: 3600\n").header("content-type", "text/plain")
+        }
+        _ => Resp::html(listing(&[("a", "2026-01-02")])),
+    });
+    let sources = format!(
+        "{}{}",
+        source("one", &server.url("/one/"), ""),
+        source("two", &server.url("/two/"), "")
+    );
+    let fetch = "[fetch]\nmin_delay = 0.01\nmax_crawl_delay = 0.5\n";
+    let (_dir, config) = project(fetch, &sources);
+    let started = Instant::now();
+    let outcomes = run_with(&config, &RunOptions::default());
+    assert!(outcomes.iter().all(|o| o.result.is_ok()));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let mut hits = server.hits();
+    hits.sort_by_key(|h| h.start);
+    assert_eq!(hits.len(), 3);
+    // robots.txt, then the first page at once, then the second after the capped delay.
+    assert!(hits[1].start.duration_since(hits[0].end) < Duration::from_millis(400));
+    let gap = hits[2].start.duration_since(hits[1].end);
+    assert!(gap >= Duration::from_millis(450), "{gap:?}");
+}
+
+#[test]
+fn a_short_retry_after_on_every_try_says_it_was_waited_out() {
+    let server = Server::start(|req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ => Resp::status(503).header("retry-after", "1"),
+    });
+    let (_dir, config) = project(
+        "[fetch]\nmin_delay = 0.01\nretries = 1\n",
+        &source("busy", &server.url("/list/"), ""),
+    );
+    let err = only_error(&config);
+    assert!(
+        err.contains("answered HTTP 503 (come back later) on each of 2 tries"),
+        "{err}"
+    );
+    assert!(!err.contains("longer than"), "{err}");
+    assert_eq!(server.targets().len(), 2);
+}
+
+#[test]
+fn a_hanging_robots_txt_is_retried_and_reported_as_a_timeout() {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let seen = asked.clone();
+    let server = Server::start(move |req: &Req| match req.target.as_str() {
+        "/robots.txt" => {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Resp::status(404).delay(Duration::from_secs(3))
+        }
+        _ => Resp::html(listing(&[("a", "2026-01-02")])),
+    });
+    let (_dir, config) = project(
+        "[fetch]\nmin_delay = 0.01\nretry_delay = 0.01\nretries = 1\ntimeout = 1\n",
+        &source("slow", &server.url("/list/"), ""),
+    );
+    let started = Instant::now();
+    let err = only_error(&config);
+    assert!(
+        err.contains("/robots.txt: no complete answer within 1 s"),
+        "{err}"
+    );
+    assert!(!err.contains("respect_robots"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(asked.load(Ordering::SeqCst), 2, "tried again like a page");
+    assert_eq!(server.targets(), Vec::<String>::new());
+}
