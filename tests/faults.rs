@@ -177,3 +177,21 @@ fn a_hanging_robots_txt_is_retried_and_reported_as_a_timeout() {
     assert_eq!(asked.load(Ordering::SeqCst), 2, "tried again like a page");
     assert_eq!(server.targets(), Vec::<String>::new());
 }
+
+#[test]
+fn utf16_declared_in_the_header_without_a_bom_is_read() {
+    let server = Server::start(|req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ => {
+            let page = listing(&[("a", "2026-01-02"), ("b", "2026-01-01")]);
+            let mut r = Resp::html("");
+            r.headers = vec![("content-type", "text/html; charset=UTF-16LE".into())];
+            r.body = page.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            r
+        }
+    });
+    let (_dir, config) = project(FAST, &source("wide", &server.url("/list/"), ""));
+    let outcomes = run_with(&config, &RunOptions::default());
+    let report = outcomes[0].result.as_ref().expect("read");
+    assert_eq!(report.found, 2, "{report:?}");
+}

@@ -23,15 +23,15 @@ pub fn decode(bytes: &[u8], transport: Option<&str>) -> Decoded {
     let declared = Encoding::for_bom(bytes)
         .map(|(e, _)| e)
         .or_else(|| transport.and_then(|l| Encoding::for_label(l.trim().as_bytes())))
-        .or_else(|| prescan(bytes));
+        .or_else(|| {
+            // A page cannot be UTF-16 if its meta was readable as ASCII; the standard says UTF-8.
+            // (A UTF-16 label from the transport or a BOM is believed.)
+            prescan(bytes).map(|e| match e {
+                e if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE => UTF_8,
+                e => e,
+            })
+        });
     let encoding = match declared {
-        // A page cannot be UTF-16 if its meta was readable as ASCII; the standard says UTF-8.
-        Some(e)
-            if (e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE)
-                && Encoding::for_bom(bytes).is_none() =>
-        {
-            UTF_8
-        }
         Some(e) => e,
         None if std::str::from_utf8(bytes).is_ok() => UTF_8,
         None => WINDOWS_1252,
@@ -110,6 +110,19 @@ mod tests {
             (d.encoding, d.text.as_str()),
             ("UTF-8", "<meta charset=windows-1252>é")
         );
+    }
+
+    #[test]
+    fn utf16_from_the_transport_without_a_bom_is_believed_from_a_meta_it_is_not() {
+        let page = "<html><body><ul><li>Статья</li></ul></body></html>";
+        let le: Vec<u8> = page.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let d = decode(&le, Some("utf-16le"));
+        assert_eq!((d.encoding, d.text.as_str()), ("UTF-16LE", page));
+        let be: Vec<u8> = page.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode(&be, Some("UTF-16BE")).text, page);
+        // A meta that says UTF-16 was itself read as ASCII: the page is UTF-8.
+        let meta = "<meta charset=\"utf-16\"><p>é</p>";
+        assert_eq!(decode(meta.as_bytes(), None).encoding, "UTF-8");
     }
 
     #[test]
