@@ -195,3 +195,47 @@ fn utf16_declared_in_the_header_without_a_bom_is_read() {
     let report = outcomes[0].result.as_ref().expect("read");
     assert_eq!(report.found, 2, "{report:?}");
 }
+
+#[test]
+fn a_text_listings_unreadable_date_lines_start_entries_and_are_named_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("list.txt");
+    let mut text = String::from("Tag: X\n\n");
+    let odd = [
+        "yesterday",
+        "2020-W53-7",
+        "99999999999999",
+        "2020-10-09T10:00:00+25:00",
+        "2020-13-45",
+    ];
+    for (i, date) in ["Oct. 9, 2020"].iter().chain(odd.iter()).enumerate() {
+        text.push_str(&format!("{date}\n\nTitle {i}\n\nSummary {i}.\n\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let out = crate::support::tagfeed()
+        .args(["preview", path.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let titles: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 6, "no entry glued into another: {titles:?}");
+    let warnings = v["warnings"].to_string();
+    for (line, why) in [
+        (15, "2020-W53-7"),
+        (21, "too long a number"),
+        (27, "offset +2500 is not a UTC offset"),
+        (33, "there is no month 13"),
+    ] {
+        assert!(
+            warnings.contains(&format!("{{\"line\":{line}}}")) && warnings.contains(why),
+            "line {line}: {warnings}"
+        );
+    }
+    // "yesterday" is a date, read against the moment of reading.
+    assert!(v["entries"][1]["date"].is_string(), "{}", v["entries"][1]);
+}

@@ -36,6 +36,12 @@ pub(super) fn tokenize(s: &str) -> Result<Vec<Token>, DateError> {
         let c = chars[i];
         if c.is_ascii_digit() {
             let (n, len, next) = read_number(&chars, i);
+            if len > 9 {
+                let digits: String = chars[i..next].iter().collect();
+                return Err(DateError::OutOfRange(format!(
+                    "{digits} is too long a number for any part of a date"
+                )));
+            }
             i = next;
             if let Some((time, next)) = time_after_hour(&chars, i, n) {
                 out.push(time);
@@ -216,7 +222,7 @@ fn word(p: &mut Parts, w: &str) -> Result<(), DateError> {
                 return Ok(());
             }
             if !words::is_filler(earlier) {
-                return Err(DateError::Ambiguous(format!(
+                return Err(DateError::OutOfRange(format!(
                     "two months in one date ({w:?})"
                 )));
             }
@@ -296,10 +302,13 @@ fn assemble(mut p: Parts, rules: &DateRules) -> Result<DateTime<FixedOffset>, Da
     let year = p.year.ok_or(DateError::NoYear)?;
     let month = p.month.ok_or(DateError::NoMonth)?;
     let day = p.day.ok_or(DateError::NoDay)?;
+    if !(1..=12).contains(&month) {
+        return Err(DateError::OutOfRange(format!("there is no month {month}")));
+    }
     let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
         DateError::OutOfRange(format!(
             "{} {} has no day {day}",
-            words::month_name(month.clamp(1, 12)),
+            words::month_name(month),
             year
         ))
     })?;

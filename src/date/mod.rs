@@ -296,15 +296,20 @@ pub fn in_zone(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
     naive.and_utc().fixed_offset()
 }
 
-/// Whether a line of a text listing is a date line: it parses, or it is short, has a digit and a
-/// month name or a numeric date shape ("Oct. 32, 2020", "31/02/2020"). The second case lets a
+/// Whether a line of a text listing is a date line: it parses (also as a relative date,
+/// "yesterday", "3 hours ago"), or it is short, has a digit and a month name or a numeric date
+/// shape ("Oct. 32, 2020", "31/02/2020"), or is mostly digits with a year or a timestamp's length
+/// in them ("2020-W53-7", "99999999999999", "2020-10-09T10:00+25:00"). The last cases let a
 /// mistyped date still start its entry, to be reported instead of swallowed into a summary.
 pub fn looks_like_date(line: &str, rules: &DateRules) -> bool {
     let line = line.trim();
     if line.is_empty() || line.chars().count() > 40 || line.split_whitespace().count() > 6 {
         return false;
     }
-    if parse(line, rules).is_ok() {
+    if parse(line, rules).is_ok()
+        || relative::parse(line, rules, DateTime::UNIX_EPOCH).is_some()
+        || digits_of_a_date(line)
+    {
         return true;
     }
     let Ok(tokens) = tokenize(line) else {
@@ -321,6 +326,21 @@ pub fn looks_like_date(line: &str, rules: &DateRules) -> bool {
         )
     });
     has_num && (has_month || numeric)
+}
+
+/// Mostly digits and date punctuation, with a year (19xx–21xx) or a run of ten digits or more.
+fn digits_of_a_date(line: &str) -> bool {
+    let dateish = |c: char| c.is_ascii_digit() || "-/:.+,TZW ".contains(c);
+    let total = line.chars().count();
+    let shaped = line.chars().filter(|c| dateish(*c)).count() * 10 >= total * 8;
+    let runs: Vec<&str> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let year = runs
+        .iter()
+        .any(|r| r.len() == 4 && matches!(&r[..2], "19" | "20" | "21"));
+    shaped && (year || runs.iter().any(|r| r.len() >= 10))
 }
 
 #[cfg(test)]

@@ -112,7 +112,10 @@ const TABLE: &[(&str, &str, bool, &str)] = &[
     ("", "UTC", false, "ERR: empty"),
     ("by John Smith", "UTC", false, "ERR: unrecognized word \"by\""),
     ("Oct 9, 2020 10:07 IST", "UTC", false, "ERR: unrecognized word \"ist\""),
-    ("13/13/2020", "UTC", false, "ERR: has no day"),
+    ("13/13/2020", "UTC", false, "ERR: there is no month 13"),
+    ("2020-13-45", "UTC", false, "ERR: there is no month 13"),
+    ("99999999999999", "UTC", false, "ERR: 99999999999999 is too long a number"),
+    ("2020-02-30", "UTC", false, "ERR: February 2020 has no day 30"),
     ("25:00 Oct 9 2020", "UTC", false, "ERR: is not a time"),
 ];
 
@@ -146,10 +149,18 @@ fn date_lines_of_text_listings() {
         "Oct. 32, 2020",
         "31/02/2020",
         "Sept. 30, 2020",
+        "yesterday",
+        "3 hours ago",
+        "2020-W53-7",
+        "99999999999999",
+        "2020-10-09T10:00:00+25:00",
+        "2020-13-45",
     ] {
         assert!(looks_like_date(yes, &r), "{yes}");
     }
     for no in [
+        "2,500 troops",
+        "Covid-19",
         "U.S., Morocco Chart Defense Cooperation Through 2030",
         "DOD Uses International Contacts to Help Allies, Partners Combat COVID-19",
         "Tag: Partnerships",

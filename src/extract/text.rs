@@ -11,8 +11,9 @@
 //! ```
 //!
 //! Blocks are separated by blank lines; a block's lines are joined with spaces. A date line that
-//! looks like a date but does not parse still starts an entry (the date is reported at
-//! normalization), so one bad date never glues two articles together.
+//! looks like a date but does not parse ("Oct. 32, 2020", "2020-W53-7", "99999999999999") still
+//! starts an entry (the date is reported with its line at normalization), so one bad date never
+//! glues two articles together. Relative dates ("yesterday") are date lines.
 
 use super::{Listing, RawEntry, RawSummary};
 use crate::date::{self, DateRules};
