@@ -93,12 +93,14 @@ pub fn read_page(
     let page_url = source.page_url.as_ref().or(loaded.url.as_ref());
     let (listing, detection) = match (format, &source.select, &source.preset) {
         (Format::Text, _, _) => (extract::text::extract(&decoded.text, &source.rules), None),
-        (Format::Html, Some(select), _) => (extract::html::extract(&decoded.text, select), None),
+        (Format::Html, Some(select), _) => (
+            extract::html::extract(&decoded.text, select).map_err(ExtractError::from)?,
+            None,
+        ),
         (Format::Html, None, Some(preset)) => match preset_listing(&decoded.text, preset) {
-            Err(PipelineError::Extract(ExtractError::PresetFindsNothing(_))) if at.later => (
-                extract::html::page(&Html::parse_document(&decoded.text)),
-                None,
-            ),
+            Err(PipelineError::Extract(ExtractError::PresetFindsNothing(_))) if at.later => {
+                (extract::html::page(&parse_html(&decoded.text)?), None)
+            }
             other => (other?, None),
         },
         (Format::Html, None, None) => {
@@ -160,13 +162,18 @@ pub fn next_for_detection(
         return None;
     }
     let page_url = source.page_url.as_ref().or(loaded.url.as_ref());
-    detect::next_link(&Html::parse_document(&text), page_url)
+    detect::next_link(&parse_html(&text).ok()?, page_url)
+}
+
+/// An HTML page as a tree, unless it nests too deep to parse in reasonable time.
+fn parse_html(html: &str) -> Result<Html, PipelineError> {
+    Ok(extract::dom::parse(html).map_err(ExtractError::from)?)
 }
 
 /// The items of an HTML page read with a named preset: its selectors for this page, with the
 /// source's own keys over them.
 fn preset_listing(html: &str, choice: &PresetChoice) -> Result<Listing, PipelineError> {
-    let doc = Html::parse_document(html);
+    let doc = parse_html(html)?;
     let preset = detect::presets::named(&choice.name)
         .ok_or_else(|| ExtractError::UnknownPreset(choice.name.clone()))?;
     let select = match (preset.resolve(&doc), &choice.over.item) {
@@ -186,7 +193,7 @@ fn detected_listing(
     page_url: Option<&Url>,
     at: PageContext<'_>,
 ) -> Result<(Listing, Detection), PipelineError> {
-    let doc = Html::parse_document(html);
+    let doc = parse_html(html)?;
     let before = at.detected;
     if let Some(d) = before {
         let listing = extract::with_recipe(&doc, &d.recipe);
@@ -197,7 +204,7 @@ fn detected_listing(
     let found = match at.next {
         Some(next) => {
             let text = charset::decode(&next.bytes, next.charset.as_deref()).text;
-            let next_doc = Html::parse_document(&text);
+            let next_doc = parse_html(&text)?;
             detect::detect_pair(&doc, &next_doc, page_url, next.url.as_ref(), 1)
         }
         None => detect::detect(&doc, page_url, 1),

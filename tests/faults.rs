@@ -239,3 +239,34 @@ fn a_text_listings_unreadable_date_lines_start_entries_and_are_named_by_line() {
     // "yesterday" is a date, read against the moment of reading.
     assert!(v["entries"][1]["date"].is_string(), "{}", v["entries"][1]);
 }
+
+#[test]
+fn a_page_nested_a_hundred_thousand_deep_fails_fast_and_keeps_the_feed() {
+    let hostile = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flip = hostile.clone();
+    let deep = format!(
+        "<html><body>{}{}{}</body></html>",
+        "<div>".repeat(100_000),
+        listing(&[("b", "2026-01-03")]),
+        "</div>".repeat(100_000)
+    );
+    let server = Server::start(move |req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ if flip.load(Ordering::SeqCst) => Resp::html(deep.clone()),
+        _ => Resp::html(listing(&[("a", "2026-01-02")])),
+    });
+    let (dir, config) = project(FAST, &source("deep", &server.url("/list/"), ""));
+    assert!(run_with(&config, &RunOptions::default())[0].result.is_ok());
+    let feed = dir.path().join("feeds/deep.rss.xml");
+    let before = std::fs::read(&feed).unwrap();
+    hostile.store(true, Ordering::SeqCst);
+    let started = Instant::now();
+    let err = only_error(&config);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.contains("nests elements more than 256 deep"), "{err}");
+    assert_eq!(std::fs::read(&feed).unwrap(), before, "the feed is kept");
+}

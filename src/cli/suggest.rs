@@ -69,7 +69,7 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
     if Format::guess(&html) == Format::Text {
         return suggest_text(g, a, &source, &loaded);
     }
-    let doc = Html::parse_document(&html);
+    let doc = tagfeed::extract::dom::parse(&html)?;
     let next = second_page(&fetcher, a, &source, &doc, page_url.as_ref())?;
     let k = if a.all { 3 } else { 1 };
     let found = match (&next, a.all) {
@@ -171,7 +171,7 @@ fn second_page(
 ) -> anyhow::Result<Option<(Html, Option<Url>)>> {
     let parse = |loaded: tagfeed::source::Loaded, url: Option<Url>| {
         let text = charset::decode(&loaded.bytes, loaded.charset.as_deref()).text;
-        (Html::parse_document(&text), loaded.url.or(url))
+        tagfeed::extract::dom::parse(&text).map(|doc| (doc, loaded.url.or(url)))
     };
     if let Some(next) = &a.next {
         let input = Input::parse(next).map_err(|e| UsageError(format!("--next: {e}")))?;
@@ -179,7 +179,8 @@ fn second_page(
         s.input = input;
         let loaded = load_with(fetcher, &s).with_context(|| format!("--next {next}"))?;
         // A saved copy's relative links read as the first page's site.
-        return Ok(Some(parse(loaded, page_url.cloned())));
+        let parsed = parse(loaded, page_url.cloned()).with_context(|| format!("--next {next}"))?;
+        return Ok(Some(parsed));
     }
     if a.one_page || !matches!(source.input, Input::Url(_)) {
         return Ok(None);
@@ -189,9 +190,10 @@ fn second_page(
     };
     let mut s = source.clone();
     s.input = Input::Url(url.clone());
+    // A second page that cannot be read only means detection uses the first alone.
     Ok(load_with(fetcher, &s)
         .ok()
-        .map(|loaded| parse(loaded, Some(url))))
+        .and_then(|loaded| parse(loaded, Some(url)).ok()))
 }
 
 /// The config block, with its explanation as comments; commented out entirely when `muted`

@@ -22,9 +22,11 @@ static TITLE: LazyLock<Selector> = LazyLock::new(|| sel("title"));
 static BASE: LazyLock<Selector> = LazyLock::new(|| sel("base[href]"));
 static CANONICAL: LazyLock<Selector> = LazyLock::new(|| sel("link[rel~=canonical][href]"));
 
-/// Extracts every item of an HTML listing.
-pub fn extract(html: &str, selectors: &Selectors) -> Listing {
-    extract_doc(&Html::parse_document(html), selectors)
+/// Extracts every item of an HTML listing (unless it nests too deep to parse: see [`dom`]).
+///
+/// [`dom`]: super::dom
+pub fn extract(html: &str, selectors: &Selectors) -> Result<Listing, super::dom::HostileMarkup> {
+    Ok(extract_doc(&super::dom::parse(html)?, selectors))
 }
 
 /// Extracts every item of a parsed HTML listing.
@@ -312,7 +314,7 @@ mod tests {
           <li><a href="/a">A</a><time datetime="2020-01-01">Jan 1</time></li>
           <li><a href="/b">B</a></li>
           <li><a href="/c">C</a><time>Jan 3, 2020</time></li></ul>"#;
-        let l = extract(html, &selectors("li", &[]));
+        let l = extract(html, &selectors("li", &[])).unwrap();
         let got: Vec<_> = l
             .entries
             .iter()
@@ -341,7 +343,7 @@ mod tests {
                 ("summary", "@article-summary"),
             ],
         );
-        let e = &extract(html, &s).entries[0];
+        let e = &extract(html, &s).unwrap().entries[0];
         assert_eq!(e.title.as_deref(), Some("T & U"));
         assert_eq!(e.link.as_deref(), Some("https://x.org/1"));
         assert_eq!(e.date.as_deref(), Some("Oct. 9, 2020"));
@@ -355,7 +357,7 @@ mod tests {
             <div class="p"><h2>T</h2><p class="s">Hi <b>there</b></p>
             <span class="tags"><a>One</a><a> </a><a>Two</a></span></div></body></html>"#;
         let s = selectors("div.p", &[("summary", "p.s"), ("categories", ".tags a")]);
-        let l = extract(html, &s);
+        let l = extract(html, &s).unwrap();
         assert_eq!(l.heading.as_deref(), Some("Tag: A"));
         assert_eq!(l.title.as_deref(), Some("Site"));
         assert_eq!(l.base_href.as_deref(), Some("/root/"));
@@ -377,6 +379,7 @@ mod tests {
           <li class="it"><a href="/d">D</a><time datetime="2024-05-01">1 May</time></li>
         </ul>"#;
         let got: Vec<Option<String>> = extract(html, &selectors("li.it", &[]))
+            .unwrap()
             .entries
             .into_iter()
             .map(|e| e.date)
@@ -405,6 +408,7 @@ mod tests {
         </table>"#;
         let s = selectors("tr.athing", &[("date", "+ span.age@title")]);
         let dates: Vec<Option<String>> = extract(hn, &s)
+            .unwrap()
             .entries
             .into_iter()
             .map(|e| e.date)
@@ -420,6 +424,7 @@ mod tests {
             <dt><a href="/abs/2">arXiv:2</a></dt><dd><div class="list-title">Title two</div></dd></dl>"#;
         let s = selectors("dt", &[("title", "+ dd .list-title"), ("summary", "+ dd")]);
         let got: Vec<(Option<String>, bool)> = extract(dl, &s)
+            .unwrap()
             .entries
             .into_iter()
             .map(|e| (e.title, e.summary.is_some()))

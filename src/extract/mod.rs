@@ -5,6 +5,7 @@
 //! apart lets `tagfeed preview` show both what a selector matched and what tagfeed made of it, and
 //! lets text listings, HTML listings and external feeds share one normalizer.
 
+pub mod dom;
 pub mod feed;
 pub mod html;
 pub mod jsonld;
@@ -128,4 +129,7 @@ pub enum ExtractError {
          to have items detected, or write `item` in [source.select] (see `tagfeed suggest`)"
     )]
     PresetFindsNothing(String),
+    /// A page whose markup would take minutes to parse (nesting, attributes).
+    #[error(transparent)]
+    HostileMarkup(#[from] dom::HostileMarkup),
 }
