@@ -11,14 +11,14 @@ use crate::server::{Req, Resp, Server, listing};
 use crate::support::{HTML_SOURCE, TEXT_SOURCE, project, run_in, tagfeed};
 
 /// A running `tagfeed serve`, stopped with SIGTERM on drop.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
     log: Arc<Mutex<String>>,
 }
 
 impl Daemon {
-    fn start(dir: &std::path::Path, args: &[&str]) -> Daemon {
+    pub(crate) fn start(dir: &std::path::Path, args: &[&str]) -> Daemon {
         Daemon::spawn(tagfeed(), dir, args)
     }
 
@@ -74,7 +74,7 @@ impl Daemon {
     }
 
     /// Sends SIGTERM and returns the exit code.
-    fn stop(mut self) -> Option<i32> {
+    pub(crate) fn stop(mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -95,8 +95,8 @@ impl Drop for Daemon {
 }
 
 /// A raw HTTP/1.1 response.
-struct Raw {
-    status: u16,
+pub(crate) struct Raw {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
@@ -109,7 +109,7 @@ impl Raw {
             .map(|(_, v)| v.as_str())
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
@@ -168,7 +168,7 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     }
 }
 
-fn get(addr: &str, target: &str) -> Raw {
+pub(crate) fn get(addr: &str, target: &str) -> Raw {
     raw(addr, "GET", target, &[])
 }
 
