@@ -301,11 +301,7 @@ pub fn collect(pages: &[Read]) -> (Vec<Entry>, usize) {
 /// Why a read with no usable entry is empty, in the user's terms.
 pub fn empty_reason(source: &Source, read: &Read) -> String {
     let found = read.listing.entries.len();
-    let item = match (&source.select, &read.detection) {
-        (Some(s), _) => Some(s.item.as_str().to_string()),
-        (None, Some(d)) => d.selectors().map(|s| s.item.as_str().to_string()),
-        (None, None) => None,
-    };
+    let item = item_selector(source, read);
     match (read.format, found) {
         (Format::Html, 0) => format!(
             "no entries found: {} matched nothing; the page may have changed (try `tagfeed \
@@ -316,6 +312,15 @@ pub fn empty_reason(source: &Source, read: &Read) -> String {
         ),
         (Format::Text, 0) => "no entries found: no line of the listing reads as a date".into(),
         (_, n) => format!("{n} entries found, but none usable (see the warnings above)"),
+    }
+}
+
+/// The CSS that picked a page's items: the source's own, else the detected one.
+pub fn item_selector(source: &Source, read: &Read) -> Option<String> {
+    match (&source.select, &read.detection) {
+        (Some(s), _) => Some(s.item.as_str().to_string()),
+        (None, Some(d)) => d.selectors().map(|s| s.item.as_str().to_string()),
+        (None, None) => None,
     }
 }
 

@@ -268,5 +268,85 @@ fn a_page_nested_a_hundred_thousand_deep_fails_fast_and_keeps_the_feed() {
         started.elapsed()
     );
     assert!(err.contains("nests elements more than 256 deep"), "{err}");
-    assert_eq!(std::fs::read(&feed).unwrap(), before, "the feed is kept");
+    assert!(std::fs::read(&feed).unwrap() == before, "the feed is kept");
+}
+
+/// (slug, date) items 0..n, newest first.
+fn items(n: usize) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| (format!("a{i}"), format!("2026-01-{:02}", 28 - i.min(27))))
+        .collect()
+}
+
+fn page_of(n: usize) -> String {
+    let owned = items(n);
+    let refs: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(s, d)| (s.as_str(), d.as_str()))
+        .collect();
+    listing(&refs)
+}
+
+#[test]
+fn a_layout_change_that_leaves_a_few_items_is_not_published_unless_forced() {
+    let count = Arc::new(AtomicUsize::new(20));
+    let n = count.clone();
+    let server = Server::start(move |req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ => Resp::html(page_of(n.load(Ordering::SeqCst))),
+    });
+    let (dir, config) = project(FAST, &source("g", &server.url("/list/"), ""));
+    assert!(run_with(&config, &RunOptions::default())[0].result.is_ok());
+    let feed = dir.path().join("feeds/g.rss.xml");
+    // Half the items: a normal day on a listing.
+    count.store(10, Ordering::SeqCst);
+    assert!(run_with(&config, &RunOptions::default())[0].result.is_ok());
+    let before = std::fs::read(&feed).unwrap();
+    // A redesign: the selector now matches 2 things.
+    count.store(2, Ordering::SeqCst);
+    let err = only_error(&config);
+    assert!(
+        err.contains("selector `li.item` matched 2 items (last good run: 10; fewer than min_ratio = 0.3 of it)"),
+        "{err}"
+    );
+    assert!(err.contains("tagfeed run --force g"), "{err}");
+    assert!(std::fs::read(&feed).unwrap() == before, "the feed is kept");
+    // The user looked and the page is right: forced, the run succeeds, and later runs compare
+    // with what it found.
+    let out = crate::support::run_in(
+        dir.path(),
+        &["run", "-q", "-c", "tagfeed.toml", "--force", "g"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{:?}",
+        crate::support::texts(&out)
+    );
+    assert!(run_with(&config, &RunOptions::default())[0].result.is_ok());
+}
+
+#[test]
+fn min_items_holds_from_the_first_run() {
+    let server = Server::start(|req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ => Resp::html(page_of(3)),
+    });
+    let (dir, config) = project(FAST, &source("few", &server.url("/list/"), "min_items = 5"));
+    let err = only_error(&config);
+    assert!(
+        err.contains("matched 3 items (fewer than min_items = 5)"),
+        "{err}"
+    );
+    assert!(!dir.path().join("feeds/few.rss.xml").exists());
+    let out = crate::support::run_in(
+        dir.path(),
+        &["run", "-c", "tagfeed.toml", "--force", "nope"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        crate::support::texts(&out)
+            .1
+            .contains("--force nope: no source of that name")
+    );
 }

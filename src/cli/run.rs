@@ -28,18 +28,25 @@ pub struct RunArgs {
     /// Print a JSON report on stdout instead of one line per source
     #[arg(long)]
     pub json: bool,
+    /// Publish this source even with far fewer items than its last good run (the
+    /// layout-change guard: min_items, min_ratio); repeat for several
+    #[arg(long, value_name = "NAME")]
+    pub force: Vec<String>,
 }
 
 pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     let config = load_config(g)?;
     let known: Vec<&str> = config.feed_names().collect();
-    if let Some(unknown) = a.only.iter().find(|n| !known.contains(&n.as_str())) {
-        return Err(UsageError(format!(
-            "--only {unknown}: no source of that name in {}; the sources and merges are: {}",
-            g.config.display(),
-            known.join(", ")
-        ))
-        .into());
+    let sources: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+    for (flag, names, among) in [("only", &a.only, &known), ("force", &a.force, &sources)] {
+        if let Some(unknown) = names.iter().find(|n| !among.contains(&n.as_str())) {
+            return Err(UsageError(format!(
+                "--{flag} {unknown}: no source of that name in {}; they are: {}",
+                g.config.display(),
+                among.join(", ")
+            ))
+            .into());
+        }
     }
     let _lock = lock(&config)?;
     let mut store = Store::open(&config.store.path)?;
@@ -47,6 +54,7 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     let opts = RunOptions {
         only: a.only.clone(),
         backfill: a.backfill,
+        force: a.force.clone(),
     };
     let selected = if opts.only.is_empty() {
         config.sources.len() + config.external_feeds().len() + config.merges.len()

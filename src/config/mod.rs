@@ -9,6 +9,7 @@
 mod error;
 mod raw;
 mod validate;
+mod values;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -115,6 +115,8 @@ pub(crate) struct RawSource {
     pub backfill_pages: Option<S<i64>>,
     pub keep_days: Option<S<i64>>,
     pub keep_items: Option<S<i64>>,
+    pub min_items: Option<S<i64>>,
+    pub min_ratio: Option<S<Num>>,
     pub include: Option<Vec<S<String>>>,
     pub exclude: Option<Vec<S<String>>>,
     pub since: Option<S<String>>,

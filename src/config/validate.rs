@@ -10,8 +10,9 @@ use url::Url;
 
 use super::error::{self, ConfigError};
 use super::raw::{
-    Num, RawConfig, RawFetch, RawMerge, RawOutput, RawSchedule, RawSelect, RawSource, RawStore, S,
+    RawConfig, RawFetch, RawMerge, RawOutput, RawSchedule, RawSelect, RawSource, RawStore, S,
 };
+use super::values::{count, positive, ratio, seconds};
 use super::{
     Config, DEFAULT_MAX_ITEMS, DEFAULT_STORE, Merge, Output, ScheduleSettings, StoreSettings,
 };
@@ -21,8 +22,8 @@ use crate::filter::Filter;
 use crate::model::{OutputFormat, web_url as parse_web_url};
 use crate::schedule::Schedule;
 use crate::source::{
-    DEFAULT_BACKFILL_PAGES, Field, Format, Input, Pagination, Partial, PresetChoice, Retention,
-    Selectors, Source,
+    DEFAULT_BACKFILL_PAGES, Field, Format, Guard, Input, Pagination, Partial, PresetChoice,
+    Retention, Selectors, Source,
 };
 
 pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
@@ -378,42 +379,6 @@ fn user_agent(text: &str, ua: Option<S<String>>) -> Result<Option<String>, Confi
     }
 }
 
-fn positive(text: &str, v: Option<S<i64>>) -> Result<Option<usize>, ConfigError> {
-    match v {
-        None => Ok(None),
-        Some(v) if *v.get_ref() >= 1 => Ok(Some(*v.get_ref() as usize)),
-        Some(v) => Err(ConfigError::at(
-            text,
-            v.span(),
-            format!("must be at least 1, not {}", v.get_ref()),
-        )),
-    }
-}
-
-fn count(text: &str, v: Option<S<i64>>) -> Result<Option<usize>, ConfigError> {
-    match v {
-        Some(v) if *v.get_ref() < 0 => Err(ConfigError::at(
-            text,
-            v.span(),
-            format!("must be 0 or more, not {}", v.get_ref()),
-        )),
-        other => Ok(other.map(|v| *v.get_ref() as usize)),
-    }
-}
-
-fn seconds(text: &str, v: Option<S<Num>>) -> Result<Option<Duration>, ConfigError> {
-    match v {
-        None => Ok(None),
-        Some(v) => {
-            let secs = v.get_ref().as_f64();
-            Duration::try_from_secs_f64(secs).map(Some).map_err(|_| {
-                ConfigError::at(text, v.span(), format!("{secs} is not a number of seconds"))
-                    .help("write seconds as a number, e.g. 30 or 0.5")
-            })
-        }
-    }
-}
-
 fn web_url(text: &str, s: &S<String>) -> Result<Url, ConfigError> {
     parse_web_url(s.get_ref(), None).map_err(|_| {
         ConfigError::at(
@@ -572,6 +537,10 @@ fn source(
         retention: Retention {
             keep_days: positive(text, s.keep_days)?.map(|d| d as u32),
             keep_items: positive(text, s.keep_items)?,
+        },
+        guard: Guard {
+            min_items: count(text, s.min_items)?,
+            min_ratio: ratio(text, s.min_ratio)?.unwrap_or(defaults.guard.min_ratio),
         },
         filter: filter(text, s.include, s.exclude, s.since, &rules)?,
         schedule: when(text, s.schedule, s.every)?,

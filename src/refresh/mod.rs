@@ -7,6 +7,7 @@
 //! and runs it concurrently.
 
 mod external;
+mod guard;
 mod merge;
 mod run;
 mod source;
@@ -42,6 +43,9 @@ pub enum RefreshError {
     /// A feed file could not be rendered or written.
     #[error(transparent)]
     Publish(#[from] PublishError),
+    /// Far fewer items than the last good run: not published (see `guard`).
+    #[error("{0}")]
+    Guard(String),
     /// A bug: a task stopped unexpectedly.
     #[error("internal error: {0}")]
     Internal(String),

@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub only: Vec<String>,
     /// Walk older pages (up to `backfill_pages`) even for sources back-filled before.
     pub backfill: bool,
+    /// Publish these sources even when the layout-change guard would stop them.
+    pub force: Vec<String>,
 }
 
 /// What an outcome is about.
@@ -151,7 +153,15 @@ pub async fn run(
                 }
                 other => other,
             };
-            let done = apply(config, &chosen, store, &mut pending.batch, joined, now);
+            let done = apply(
+                config,
+                &chosen,
+                store,
+                &mut pending.batch,
+                joined,
+                opts,
+                now,
+            );
             if done.ticket.is_some() && pending.since.is_none() {
                 pending.since = Some(std::time::Instant::now());
             }
@@ -340,13 +350,15 @@ fn apply(
     store: &mut Store,
     batch: &mut Batch,
     joined: Result<Done, tokio::task::JoinError>,
+    opts: &RunOptions,
     now: DateTime<Utc>,
 ) -> Waiting {
     match joined {
         Ok(Done::Source(i, walked)) => {
             let s = &config.sources[i];
+            let forced = opts.force.contains(&s.name);
             let (result, ticket) =
-                match walked.and_then(|w| source::apply(config, store, batch, s, w, now)) {
+                match walked.and_then(|w| source::apply(config, store, batch, s, w, forced, now)) {
                     Ok((report, ticket)) => (Ok(report), ticket),
                     Err(e) => (Err(e), None),
                 };

@@ -433,6 +433,7 @@ pub(super) fn apply(
     batch: &mut Batch,
     source: &Source,
     walk: Walk,
+    forced: bool,
     now: DateTime<Utc>,
 ) -> Result<(Report, Option<usize>), RefreshError> {
     let name = &source.name;
@@ -459,6 +460,8 @@ pub(super) fn apply(
                     .warnings
                     .extend(p.normalized.warnings.iter().cloned());
             }
+            let last = store.run_state(name)?.last_item_count;
+            super::guard::check(source, first, last, forced)?;
             let (entries, duplicates) = pipeline::collect(&walk.pages);
             report.duplicates = duplicates;
             if entries.is_empty() {
@@ -491,7 +494,8 @@ pub(super) fn apply(
     }
     let home = meta.home.as_ref().map(Url::to_string);
     let read = (!walk.not_modified).then_some(ReadSummary {
-        items: report.found,
+        // Page 1 alone, as the guard compares it (a back-fill reads many pages).
+        items: walk.pages.first().map_or(0, |p| p.listing.entries.len()),
         backfilled: walk.backfilled,
         heading: meta.title.as_deref(),
         home: home.as_deref(),

@@ -160,6 +160,25 @@ pub struct Retention {
     pub keep_items: Option<usize>,
 }
 
+/// The layout-change guard: a page with far fewer items than the last good run is not published
+/// (a redesign that leaves a selector matching the wrong few things must not empty a feed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Guard {
+    /// Fewer items than this on page 1 fail the source, whatever the last run found.
+    pub min_items: Option<usize>,
+    /// Fewer items than this share of the last good run's page 1 fail the source.
+    pub min_ratio: f64,
+}
+
+impl Default for Guard {
+    fn default() -> Guard {
+        Guard {
+            min_items: None,
+            min_ratio: 0.3,
+        }
+    }
+}
+
 /// One `[[source]]`: a listing that becomes one feed per format.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
@@ -196,6 +215,8 @@ pub struct Source {
     pub pagination: Pagination,
     /// How long stored entries are kept.
     pub retention: Retention,
+    /// When a page has too few items to publish.
+    pub guard: Guard,
     /// Which stored entries make it into the feed.
     pub filter: Filter,
     /// Overrides `[schedule]` in the daemon.
@@ -227,6 +248,7 @@ impl Source {
                 backfill_pages: DEFAULT_BACKFILL_PAGES,
             },
             retention: Retention::default(),
+            guard: Guard::default(),
             filter: Filter::default(),
             schedule: None,
         }
