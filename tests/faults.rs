@@ -350,3 +350,65 @@ fn min_items_holds_from_the_first_run() {
             .contains("--force nope: no source of that name")
     );
 }
+
+#[test]
+fn external_feeds_expand_no_entities_from_their_doctype() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "TOP-SECRET-LINE").unwrap();
+    let mut laughs = String::from("<!ENTITY lol \"lol\">");
+    for i in 1..=9 {
+        let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
+        laughs.push_str(&format!("<!ENTITY lol{i} \"{}\">", format!("&{prev};").repeat(10)));
+    }
+    let item = |title: &str| {
+        format!(
+            "<item><title>{title}</title><link>https://blog.example/1</link>\
+             <pubDate>Thu, 01 Jan 2026 10:00:00 +0000</pubDate></item>"
+        )
+    };
+    let feeds = [
+        ("laughs.xml", format!("<!DOCTYPE rss [{laughs}]>"), item("&lol9;")),
+        (
+            "xxe.xml",
+            format!("<!DOCTYPE rss [<!ENTITY xxe SYSTEM \"file://{}\">]>", secret.display()),
+            item("&xxe;"),
+        ),
+    ];
+    for (name, doctype, item) in feeds {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "<?xml version=\"1.0\"?>{doctype}<rss version=\"2.0\"><channel><title>B</title>\
+                 <link>https://blog.example/</link>{item}{}</channel></rss>",
+                self::item_plain()
+            ),
+        )
+        .unwrap();
+        let out = dir.path().join(format!("{name}.atom.xml"));
+        let started = Instant::now();
+        let run = crate::support::tagfeed()
+            .args(["-q", "merge", "-o", out.to_str().unwrap(), "--self-url"])
+            .args(["https://f.example.org/m.atom.xml", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(10), "{name}");
+        let written = std::fs::read_to_string(&out).unwrap_or_default();
+        assert!(written.len() < 100_000, "{name}: {} bytes", written.len());
+        assert!(!written.contains("TOP-SECRET"), "{name}: {written}");
+        assert!(!written.contains("lollollol"), "{name}");
+        // The feed's other entry is still read (or the input is refused with a message).
+        assert!(
+            written.contains("Plain entry") || !run.stderr.is_empty(),
+            "{name}: {:?}",
+            crate::support::texts(&run)
+        );
+    }
+}
+
+fn item_plain() -> String {
+    "<item><title>Plain entry</title><link>https://blog.example/2</link>\
+     <pubDate>Fri, 02 Jan 2026 10:00:00 +0000</pubDate></item>"
+        .to_string()
+}
