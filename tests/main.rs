@@ -4,6 +4,7 @@ mod cli;
 mod corpus;
 mod detection;
 mod external;
+mod fault_kinds;
 mod faults;
 mod feeds;
 mod http;
