@@ -271,6 +271,29 @@ fn sync_data<'a>(files: impl Iterator<Item = &'a fs::File>) -> std::io::Result<(
     }
 }
 
+/// Temp files a killed run left in `dir` (`.tagfeed-*.tmp` older than ten minutes: a running
+/// writer's are seconds old), removed; how many. A run calls it under the run lock.
+pub fn sweep_stale_temp_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let stale = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(".tagfeed-") && name.ends_with(".tmp")
+        })
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < stale)
+        })
+        .filter(|e| fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// Replaces `path` with `bytes` atomically unless it already holds exactly these bytes.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<WriteOutcome, PublishError> {
     let mut batch = Batch::default();
@@ -282,6 +305,28 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<WriteOutcome, Publi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_temp_files_of_killed_runs_are_swept_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".tagfeed-abc.tmp");
+        let fresh = dir.path().join(".tagfeed-def.tmp");
+        let feed = dir.path().join("x.rss.xml");
+        for p in [&old, &fresh, &feed] {
+            fs::write(p, "x").unwrap();
+        }
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for p in [&old, &feed] {
+            fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+        assert_eq!(sweep_stale_temp_files(dir.path()), 1);
+        assert!(!old.exists() && fresh.exists() && feed.exists());
+    }
 
     #[test]
     fn writes_once_then_leaves_the_file_alone() {

@@ -9,6 +9,7 @@ mod faults;
 mod feeds;
 mod http;
 mod ids;
+mod kill;
 mod layers;
 mod merge;
 mod runs;

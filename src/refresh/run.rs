@@ -121,6 +121,10 @@ pub async fn run(
     mut on_outcome: impl FnMut(&Outcome),
 ) -> RunReport {
     let now = Utc::now().trunc_subsecs(0);
+    let swept = crate::publish::sweep_stale_temp_files(&config.output.dir);
+    if swept > 0 {
+        tracing::info!("removed {swept} temp files an interrupted run left in the feed folder");
+    }
     let chosen = Selection::of(config, &opts.only);
     let mut outcomes = Vec::new();
     let mut jobs = Jobs::new(config, &chosen, fetcher, opts.backfill, now);
