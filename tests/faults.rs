@@ -358,8 +358,15 @@ fn external_feeds_expand_no_entities_from_their_doctype() {
     std::fs::write(&secret, "TOP-SECRET-LINE").unwrap();
     let mut laughs = String::from("<!ENTITY lol \"lol\">");
     for i in 1..=9 {
-        let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
-        laughs.push_str(&format!("<!ENTITY lol{i} \"{}\">", format!("&{prev};").repeat(10)));
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        laughs.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">",
+            format!("&{prev};").repeat(10)
+        ));
     }
     let item = |title: &str| {
         format!(
@@ -368,10 +375,17 @@ fn external_feeds_expand_no_entities_from_their_doctype() {
         )
     };
     let feeds = [
-        ("laughs.xml", format!("<!DOCTYPE rss [{laughs}]>"), item("&lol9;")),
+        (
+            "laughs.xml",
+            format!("<!DOCTYPE rss [{laughs}]>"),
+            item("&lol9;"),
+        ),
         (
             "xxe.xml",
-            format!("<!DOCTYPE rss [<!ENTITY xxe SYSTEM \"file://{}\">]>", secret.display()),
+            format!(
+                "<!DOCTYPE rss [<!ENTITY xxe SYSTEM \"file://{}\">]>",
+                secret.display()
+            ),
             item("&xxe;"),
         ),
     ];
@@ -411,4 +425,57 @@ fn item_plain() -> String {
     "<item><title>Plain entry</title><link>https://blog.example/2</link>\
      <pubDate>Fri, 02 Jan 2026 10:00:00 +0000</pubDate></item>"
         .to_string()
+}
+
+#[test]
+fn links_from_pages_may_not_reach_private_addresses_unless_allowed() {
+    use tagfeed::fetch::{FetchSettings, Fetcher, Overrides};
+    let server = Server::start(|req: &Req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ => Resp::html(listing(&[("a", "2026-01-02")])),
+    });
+    let url = server.url("/list/");
+    // A URL that came from a page (a next-page link of a public source, say).
+    let from_content = Overrides::default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let fetcher = Fetcher::new(FetchSettings::default()).unwrap();
+    let err = rt
+        .block_on(fetcher.get(&url, &from_content, None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("127.0.0.1, a private or loopback address"),
+        "{err}"
+    );
+    assert!(err.contains("allow_private = true"), "{err}");
+    assert!(server.hits().is_empty(), "nothing was sent");
+    // The user's own URL on that address, or allow_private, may.
+    assert!(
+        rt.block_on(fetcher.get(&url, &Overrides::for_url(&url), None))
+            .is_ok()
+    );
+    let open = Fetcher::new(FetchSettings {
+        allow_private: true,
+        min_delay: Duration::ZERO,
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    assert!(rt.block_on(open.get(&url, &from_content, None)).is_ok());
+    for private in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:1/",
+        "http://localhost:1/",
+    ] {
+        let u = url::Url::parse(private).unwrap();
+        let err = rt
+            .block_on(fetcher.get(&u, &from_content, None))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("private or loopback"),
+            "{private}: {err}"
+        );
+    }
 }

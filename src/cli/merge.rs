@@ -200,7 +200,7 @@ async fn read(
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Read> {
     let (bytes, url, fetched_from) = match Input::parse(arg)? {
-        Input::Url(url) => match fetcher.get(&url, &Overrides::default(), None).await? {
+        Input::Url(url) => match fetcher.get(&url, &Overrides::for_url(&url), None).await? {
             Response::Page(page) => (page.bytes, Some(page.url), Some(url)),
             Response::NotModified => anyhow::bail!("{url}: unexpected 304 Not Modified"),
         },

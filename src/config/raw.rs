@@ -94,6 +94,7 @@ pub(crate) struct RawFetch {
     pub retry_delay: Option<S<Num>>,
     pub max_retry_after: Option<S<Num>>,
     pub max_crawl_delay: Option<S<Num>>,
+    pub allow_private: Option<bool>,
     pub lock_wait: Option<S<Num>>,
 }
 

@@ -305,6 +305,7 @@ fn fetch(text: &str, f: Option<S<RawFetch>>) -> Result<FetchSettings, ConfigErro
         retry_delay: seconds(text, f.retry_delay)?.unwrap_or(d.retry_delay),
         max_retry_after: seconds(text, f.max_retry_after)?.unwrap_or(d.max_retry_after),
         max_crawl_delay: seconds(text, f.max_crawl_delay)?.unwrap_or(d.max_crawl_delay),
+        allow_private: f.allow_private.unwrap_or(d.allow_private),
         lock_wait: seconds(text, f.lock_wait)?.unwrap_or(d.lock_wait),
     })
 }
@@ -527,6 +528,7 @@ fn source(
             user_agent: user_agent(text, s.user_agent)?,
             timeout: seconds(text, s.timeout)?,
             respect_robots: s.respect_robots.unwrap_or(defaults.fetch.respect_robots),
+            private_ok: defaults.fetch.private_ok,
         },
         pagination: Pagination {
             page_param: s.page_param.map(S::into_inner),

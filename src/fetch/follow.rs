@@ -35,6 +35,9 @@ impl Fetcher {
                 url: &current,
                 ..req
             };
+            if !hop.private_ok {
+                super::private::refuse_private(&current).await?;
+            }
             if hop.respect_robots {
                 self.obey_robots(&hop).await?;
             }
@@ -55,6 +58,9 @@ impl Fetcher {
                 url: &current,
                 ..req
             };
+            if !hop.private_ok {
+                super::private::refuse_private(&current).await?;
+            }
             match self.retrying(&hop).await? {
                 Answer::Done(response) => return Ok(response),
                 Answer::Redirect(to) => current = next_hop(&mut seen, req.url, current, to)?,

@@ -15,7 +15,10 @@
 
 mod follow;
 mod polite;
+mod private;
 mod robots;
+
+pub use private::is_private_url;
 
 use std::time::Duration;
 
@@ -56,6 +59,8 @@ pub struct FetchSettings {
     pub max_retry_after: Duration,
     /// The longest pause between requests to one host that a robots.txt `Crawl-delay` gets.
     pub max_crawl_delay: Duration,
+    /// Let links from pages (next pages, redirects) reach private and loopback addresses.
+    pub allow_private: bool,
     /// How long a run waits for another run to finish before giving up.
     pub lock_wait: Duration,
 }
@@ -73,6 +78,7 @@ impl Default for FetchSettings {
             retry_delay: Duration::from_secs(1),
             max_retry_after: Duration::from_secs(120),
             max_crawl_delay: Duration::from_secs(60),
+            allow_private: false,
             lock_wait: Duration::from_secs(60),
         }
     }
@@ -88,6 +94,19 @@ pub struct Overrides {
     pub timeout: Option<Duration>,
     /// Whether robots.txt is obeyed; `false` only with the site's permission.
     pub respect_robots: bool,
+    /// Whether private and loopback addresses may be reached: the source's own URL is on one.
+    pub private_ok: bool,
+}
+
+impl Overrides {
+    /// The defaults for fetching `url`, which the user gave: private addresses are fine when it
+    /// is on one itself.
+    pub fn for_url(url: &Url) -> Overrides {
+        Overrides {
+            private_ok: is_private_url(url),
+            ..Overrides::default()
+        }
+    }
 }
 
 impl Default for Overrides {
@@ -97,6 +116,7 @@ impl Default for Overrides {
             user_agent: None,
             timeout: None,
             respect_robots: true,
+            private_ok: false,
         }
     }
 }
@@ -141,6 +161,8 @@ struct Request<'a> {
     pub respect_robots: bool,
     /// How much body is read.
     pub body: BodyLimit,
+    /// Whether private and loopback addresses may be reached.
+    pub private_ok: bool,
     /// Whether a crawl delay follows the request (robots.txt: no, so a crawl delay never holds
     /// back the first page of a host).
     pub paced: bool,
@@ -205,6 +227,12 @@ pub enum FetchError {
          waited out as its Retry-After asked; skipped this run, the next run tries again"
     )]
     StillBusy { url: Url, status: u16, tries: u32 },
+    /// A URL from a page that leads to a private or loopback address.
+    #[error(
+        "{url} leads to {addr}, a private or loopback address, and the link came from a page, not \
+         from the config; refused (set [fetch] allow_private = true if that is intended)"
+    )]
+    Private { url: Url, addr: String },
     /// A redirect to a `file:`, `javascript:`, `ftp:` or other non-web URL.
     #[error(
         "{url} redirects to {to:?}, which is not an http(s) URL; refused (check the source's url)"
@@ -311,6 +339,7 @@ impl Fetcher {
             respect_robots: how.respect_robots,
             body: BodyLimit::Refuse(self.settings.max_body),
             paced: true,
+            private_ok: how.private_ok || self.settings.allow_private,
         }
     }
 

@@ -94,6 +94,8 @@ async fn fetch(
         user_agent: Some(user_agent.to_string()),
         timeout: None,
         respect_robots: false,
+        // The page's host was vetted before its robots.txt is asked for.
+        private_ok: true,
     };
     let req = super::Request {
         body: super::BodyLimit::Truncate(ROBOTS_MAX),

@@ -58,7 +58,7 @@ pub(super) async fn fetch(
             None,
         ),
         Input::Url(url) => {
-            let how = Overrides::default();
+            let how = Overrides::for_url(url);
             match fetcher.get(url, &how, Some(&known.validators)).await? {
                 Response::NotModified => return Ok(Fetched::default()),
                 Response::Page(p) => (p.bytes, Some(p.url), Some((url.to_string(), p.validators))),

@@ -227,6 +227,10 @@ impl Source {
     /// A source with every optional setting at its default, as a config with only `name` and
     /// `path`/`url` gives.
     pub fn new(name: impl Into<String>, input: Input) -> Source {
+        let fetch = match &input {
+            Input::Url(u) => Overrides::for_url(u),
+            Input::Path(_) => Overrides::default(),
+        };
         Source {
             name: name.into(),
             title: None,
@@ -241,7 +245,7 @@ impl Source {
             max_items: None,
             select: None,
             preset: None,
-            fetch: Overrides::default(),
+            fetch,
             pagination: Pagination {
                 page_param: None,
                 max_pages: 1,
