@@ -12,6 +12,7 @@ mod ids;
 mod kill;
 mod layers;
 mod merge;
+mod properties;
 mod runs;
 mod seed;
 mod serve;
