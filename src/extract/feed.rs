@@ -28,6 +28,23 @@ pub struct FeedError {
     pub why: String,
 }
 
+/// A UTF-16 feed (by its BOM or its first `<`) as UTF-8, without the declaration that named
+/// UTF-16: the XML parser panics on a declared UTF-16 without a BOM, so the decoding is done here.
+fn utf8_feed(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let encoding = match bytes {
+        [0xFE, 0xFF, ..] | [0x00, b'<', ..] => encoding_rs::UTF_16BE,
+        [0xFF, 0xFE, ..] | [b'<', 0x00, ..] => encoding_rs::UTF_16LE,
+        _ => return std::borrow::Cow::Borrowed(bytes),
+    };
+    let (text, _) = encoding.decode_with_bom_removal(bytes);
+    let text = text.trim_start();
+    let body = match text.strip_prefix("<?xml") {
+        Some(rest) => rest.find("?>").map_or(text, |end| &rest[end + 2..]),
+        None => text,
+    };
+    std::borrow::Cow::Owned(body.as_bytes().to_vec())
+}
+
 /// Extracts the entries of a feed. `bytes` are raw, so the XML prolog's encoding is honoured;
 /// `base` is where the feed was fetched from, and `what` names it in errors.
 pub fn extract(bytes: &[u8], what: &str, base: Option<&Url>) -> Result<Listing, FeedError> {
@@ -35,10 +52,17 @@ pub fn extract(bytes: &[u8], what: &str, base: Option<&Url>) -> Result<Listing, 
         .base_uri(base.map(Url::as_str))
         .id_generator(|_, _, _| GENERATED.to_string())
         .build();
-    let feed = parser.parse(bytes).map_err(|e| FeedError {
+    let bytes = utf8_feed(bytes);
+    let err = |why: String| FeedError {
         what: what.to_string(),
-        why: e.to_string(),
-    })?;
+        why,
+    };
+    // The parser has panicked on input fuzzing found; one bad feed must not end the run.
+    // After a panic nothing the parser holds is used again.
+    let attempt = std::panic::AssertUnwindSafe(|| parser.parse(bytes.as_ref()));
+    let parsed = std::panic::catch_unwind(attempt)
+        .map_err(|_| err("the feed parser failed on it (a fault in the parser)".into()))?;
+    let feed = parsed.map_err(|e| err(e.to_string()))?;
     let link = |rel: &str| {
         feed.links
             .iter()
@@ -114,6 +138,23 @@ fn summary(body: &str, html: bool) -> RawSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_feeds_with_or_without_a_bom_are_read() {
+        // Found by fuzzing: a declared UTF-16 without a BOM made the XML parser panic.
+        let xml = "<?xml version=\"1.0\" encoding=\"utf-16\"?>\n<rss version=\"2.0\"><channel>\
+                   <title>Блог</title><link>https://e.org/</link><item><title>Пост</title>\
+                   <link>https://e.org/1</link></item></channel></rss>";
+        let be: Vec<u8> = xml.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let le: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut le_bom = vec![0xFF, 0xFE];
+        le_bom.extend(&le);
+        for bytes in [be, le, le_bom] {
+            let l = extract(&bytes, "f", None).unwrap();
+            assert_eq!(l.heading.as_deref(), Some("Блог"));
+            assert_eq!(l.entries[0].title.as_deref(), Some("Пост"));
+        }
+    }
 
     #[test]
     fn rss_items_become_raw_entries() {
