@@ -479,3 +479,40 @@ fn links_from_pages_may_not_reach_private_addresses_unless_allowed() {
         );
     }
 }
+
+#[test]
+fn a_feed_summary_nested_fifty_thousand_deep_is_dropped_not_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("{}x{}", "<div>".repeat(50_000), "</div>".repeat(50_000));
+    let escaped = deep.replace('<', "&lt;").replace('>', "&gt;");
+    let path = dir.path().join("deep.xml");
+    std::fs::write(
+        &path,
+        format!(
+            "<rss version=\"2.0\"><channel><title>B</title><link>https://b.example/</link>\
+             <item><title>Deep</title><link>https://b.example/1</link>\
+             <description>{escaped}</description></item>{}</channel></rss>",
+            item_plain()
+        ),
+    )
+    .unwrap();
+    let out_path = dir.path().join("m.atom.xml");
+    let started = Instant::now();
+    let out = crate::support::tagfeed()
+        .args(["merge", "-o", out_path.to_str().unwrap(), "--self-url"])
+        .args(["https://f.example.org/m.atom.xml", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let (_, stderr) = crate::support::texts(&out);
+    assert!(
+        stderr.contains("item 1: summary dropped: the HTML nests elements"),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(&out_path).unwrap();
+    assert!(written.contains("Deep") && written.contains("Plain entry"));
+}

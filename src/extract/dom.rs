@@ -43,7 +43,7 @@ pub const MAX_ATTRIBUTES: usize = 1000;
 pub enum HostileMarkup {
     /// Elements nested deeper than [`MAX_DEPTH`].
     #[error(
-        "the page nests elements more than {MAX_DEPTH} deep (near byte {at}); no listing does, \
+        "the HTML nests elements more than {MAX_DEPTH} deep (near byte {at}); no listing does, \
          and parsing it would take minutes, so it was not read (hostile or broken markup)"
     )]
     Nesting {
@@ -53,7 +53,7 @@ pub enum HostileMarkup {
     /// An element with more than [`MAX_ATTRIBUTES`].
     #[error(
         "an element at byte {at} has more than {MAX_ATTRIBUTES} attributes; no listing does, and \
-         parsing it would take minutes, so the page was not read (hostile or broken markup)"
+         parsing it would take minutes, so it was not read (hostile or broken markup)"
     )]
     Attributes {
         /// Where the element starts.
@@ -91,6 +91,16 @@ pub fn parse(html: &str) -> Result<Html, HostileMarkup> {
         return Err(HostileMarkup::Nesting { at: html.len() });
     }
     Ok(doc)
+}
+
+/// Fails when the HTML snippet `html` (a summary from a feed, say) is hostile in the same ways
+/// as a page; the sanitizer parses it with no bound. Short snippets cannot nest deep enough to
+/// matter and are passed at once.
+pub fn check(html: &str) -> Result<(), HostileMarkup> {
+    if html.len() < 8 * 1024 {
+        return Ok(());
+    }
+    parse(html).map(drop)
 }
 
 /// Elements whose content is raw text up to their end tag: no tags inside to count.
@@ -350,6 +360,13 @@ mod tests {
         );
         assert!(err.to_string().contains("more than 256 deep"));
         assert!(parse(&nested(250)).is_ok());
+    }
+
+    #[test]
+    fn snippets_are_checked_the_same_way() {
+        assert!(check(&nested(20_000)).is_err());
+        assert!(check(&nested(100)).is_ok());
+        assert!(check("<p>short</p>").is_ok());
     }
 
     #[test]

@@ -143,7 +143,13 @@ fn entry(
             let paras: Vec<String> = paras.iter().map(|p| text::plain(p)).collect();
             text::paragraphs_to_html(&paras)
         }
-        Some(RawSummary::Html(html)) => text::sanitize_html(html, base),
+        Some(RawSummary::Html(html)) => match crate::extract::dom::check(html) {
+            Ok(()) => text::sanitize_html(html, base),
+            Err(e) => {
+                warnings.push(Warning::at(at, format!("summary dropped: {e}")));
+                None
+            }
+        },
         None => None,
     };
     let link = raw
