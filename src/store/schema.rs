@@ -96,6 +96,11 @@ CREATE TABLE checks (
     at   INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // The layout-change guard compares page 1's items; older stores counted every page of a
+    // back-fill, so their counts are forgotten and the next run records page 1's.
+    r#"
+UPDATE sources SET last_item_count = NULL;
+"#,
 ];
 
 /// The schema version this build writes.

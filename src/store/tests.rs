@@ -240,6 +240,25 @@ fn a_newer_schema_is_refused() {
 }
 
 #[test]
+fn item_counts_of_older_stores_are_forgotten_for_the_guard() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    drop(Store::open(&path).unwrap());
+    {
+        // A schema-5 store whose count is a back-fill's total over many pages.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO sources (name, last_success, last_item_count) VALUES ('s', '2026-01-01T00:00:00Z', 200)",
+            [],
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 5).unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.run_state("s").unwrap().last_item_count, None);
+}
+
+#[test]
 fn a_version_1_store_is_migrated() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
