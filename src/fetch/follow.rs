@@ -70,7 +70,10 @@ impl Fetcher {
 
     /// Fails when robots.txt forbids `req.url`; notes the host's crawl delay.
     async fn obey_robots(&self, req: &Request<'_>) -> Result<(), FetchError> {
-        let rules = self.robots.rules(self, req.url, req.user_agent).await?;
+        let rules = self
+            .robots
+            .rules(self, req.url, req.user_agent, req.private_ok)
+            .await?;
         if !rules.allowed(req.url) {
             return Err(FetchError::Disallowed {
                 url: req.url.clone(),

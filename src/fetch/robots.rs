@@ -57,11 +57,14 @@ pub(crate) struct RobotsCache {
 
 impl RobotsCache {
     /// The rules for `url`'s site, fetching its robots.txt the first time.
+    /// `private_ok` is the page request's: robots.txt and its redirects may reach private
+    /// addresses only when the page may.
     pub(crate) async fn rules(
         &self,
         fetcher: &Fetcher,
         url: &Url,
         user_agent: &str,
+        private_ok: bool,
     ) -> Result<Arc<Rules>, FetchError> {
         let mut robots = url.clone();
         robots.set_path("/robots.txt");
@@ -75,7 +78,7 @@ impl RobotsCache {
                 .or_default()
                 .clone()
         };
-        cell.get_or_init(|| fetch(fetcher, robots, user_agent, agent))
+        cell.get_or_init(|| fetch(fetcher, robots, user_agent, agent, private_ok))
             .await
             .clone()
     }
@@ -89,13 +92,13 @@ async fn fetch(
     robots: Url,
     user_agent: &str,
     agent: &str,
+    private_ok: bool,
 ) -> Result<Arc<Rules>, FetchError> {
     let how = Overrides {
         user_agent: Some(user_agent.to_string()),
         timeout: None,
         respect_robots: false,
-        // The page's host was vetted before its robots.txt is asked for.
-        private_ok: true,
+        private_ok,
     };
     let req = super::Request {
         body: super::BodyLimit::Truncate(ROBOTS_MAX),
