@@ -11,6 +11,9 @@ use crate::http::{FAST, project, source};
 use crate::server::{Req, Resp, Server, listing};
 use crate::support::run_with;
 
+/// The fault table: 27 kinds of server fault on a raw socket.
+mod kinds;
+
 /// The one error of a one-source run, as the user reads it.
 fn only_error(config: &tagfeed::config::Config) -> String {
     let outcomes = run_with(config, &RunOptions::default());

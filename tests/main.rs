@@ -4,7 +4,6 @@ mod cli;
 mod corpus;
 mod detection;
 mod external;
-mod fault_kinds;
 mod faults;
 mod feeds;
 mod http;
