@@ -258,6 +258,19 @@ mod tests {
     }
 
     #[test]
+    fn a_feed_rs_panic_is_that_feeds_error_not_the_runs_end() {
+        // Found by fuzzing: feed-rs 3.0 slices a person string inside a character when the
+        // character before an e-mail address is not ASCII ("名前a@b.org"). Caught, not fixed here.
+        let xml = "<rss version=\"2.0\"><channel><title>B</title><link>https://e.org/</link>\
+                   <managingEditor>jim\u{fffd}\u{fffd}son@example.org</managingEditor>\
+                   <item><title>One</title><link>https://e.org/1</link></item></channel></rss>";
+        match extract(xml.as_bytes(), "f", None) {
+            Ok(l) => assert_eq!(l.entries.len(), 1),
+            Err(e) => assert!(e.why.contains("fault in the parser"), "{}", e.why),
+        }
+    }
+
+    #[test]
     fn rss_items_become_raw_entries() {
         let xml = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title>
             <link>https://blog.example/</link>
