@@ -6,15 +6,24 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::Parser;
+use cli::out::errln;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_logging(&args.global);
-    match cli::dispatch(args) {
-        Ok(code) => code.into(),
+    let code = match cli::dispatch(args) {
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", cli::message(&e));
-            cli::exit_code(&e).into()
+            errln!("error: {}", cli::message(&e));
+            cli::exit_code(&e)
         }
+    };
+    // A reader that stopped reading (`| head`) is a normal end; a failed write is not.
+    match cli::out::finish() {
+        Some(e) if code == cli::Exit::Ok => {
+            errln!("error: writing to stdout: {e}");
+            cli::Exit::Failed.into()
+        }
+        _ => code.into(),
     }
 }

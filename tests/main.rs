@@ -18,4 +18,5 @@ mod serve;
 mod server;
 mod support;
 mod unchanged;
+mod usability;
 mod xss;

@@ -8,6 +8,7 @@ use tagfeed::config::{Config, FeedFile};
 use tagfeed::pipeline::{self, PipelineError};
 use tagfeed::source::{self, Input, Source};
 
+use super::out::{errln, outln};
 use super::{Exit, Global, load_config, print_json, print_warnings};
 
 #[derive(Debug, Args)]
@@ -24,7 +25,7 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
     let mut out = Vec::new();
     let human = !a.json && !g.quiet;
     if human {
-        println!(
+        outln!(
             "{}: valid, {} source(s), {} merge(s), feeds go to {} ({})",
             g.config.display(),
             config.sources.len(),
@@ -41,7 +42,7 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
     let merges = merges(&config, human);
     let opml = files_json(std::iter::once(config.output.opml()));
     if human {
-        println!("feeds.opml: the list of every feed");
+        outln!("feeds.opml: the list of every feed");
         print_files(&opml);
     }
     if a.json {
@@ -67,7 +68,7 @@ fn check_source(
         Input::Path(p) => p,
         Input::Url(u) => {
             if human {
-                println!(
+                outln!(
                     "{}: fetched from {u} at run time (try `tagfeed preview {u}`)",
                     s.name
                 );
@@ -86,7 +87,7 @@ fn check_source(
     let built = match built {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: {}: {e}", s.name);
+            errln!("error: {}: {e}", s.name);
             let report =
                 json!({"name": s.name, "status": "failed", "error": e.to_string(), "files": files});
             return (report, false);
@@ -97,7 +98,7 @@ fn check_source(
         print_warnings(g, &s.name, &read.normalized.warnings);
     }
     if human {
-        println!(
+        outln!(
             "{}: {} listing {} ({}): {} entries → \"{}\"",
             s.name,
             format!("{:?}", read.format).to_lowercase(),
@@ -131,7 +132,7 @@ fn merges(config: &Config, human: bool) -> Vec<serde_json::Value> {
                     .cloned()
                     .chain(m.feeds.iter().map(ToString::to_string))
                     .collect();
-                println!(
+                outln!(
                     "{}: merge of {} → \"{}\"",
                     m.name,
                     inputs.join(", "),
@@ -153,7 +154,7 @@ fn files_json(files: impl Iterator<Item = FeedFile>) -> Vec<serde_json::Value> {
 /// The files a feed will have, and where they are published.
 fn print_files(files: &[serde_json::Value]) {
     for f in files {
-        println!(
+        outln!(
             "  {} <{}>",
             f["path"].as_str().unwrap_or_default(),
             f["url"].as_str().unwrap_or_default()

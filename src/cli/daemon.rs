@@ -8,6 +8,7 @@ use clap::Args;
 use tagfeed::daemon::{self, Options};
 use tagfeed::serve::Limits;
 
+use super::out::errln;
 use super::{Exit, Global, load_config, lock, runtime};
 
 #[derive(Debug, Args)]
@@ -52,7 +53,7 @@ pub fn run(g: &Global, serve: Option<&ServeArgs>) -> anyhow::Result<Exit> {
     let quiet = g.quiet;
     runtime()?.block_on(daemon::run(config, opts, |addr| {
         if !quiet {
-            eprintln!("listening on http://{addr}/");
+            errln!("listening on http://{addr}/");
         }
     }))?;
     Ok(Exit::Ok)

@@ -19,6 +19,7 @@ use tagfeed::render;
 use tagfeed::source::{self as input, Input};
 use url::Url;
 
+use super::out::{errln, out, outln};
 use super::{Exit, Global, UsageError, runtime};
 
 #[derive(Debug, Args)]
@@ -76,14 +77,14 @@ pub fn merge(g: &Global, a: &MergeArgs) -> anyhow::Result<Exit> {
             Ok((input, warnings)) => {
                 if !g.quiet {
                     for w in &warnings {
-                        eprintln!("warning: {arg}: {w}");
+                        errln!("warning: {arg}: {w}");
                     }
                 }
                 inputs.push(input);
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {}", super::message(&e));
+                errln!("error: {}", super::message(&e));
             }
         }
     }
@@ -139,7 +140,7 @@ fn write(g: &Global, a: &MergeArgs, feed: &Feed) -> anyhow::Result<()> {
     };
     let body = render::render(feed, format_for(a), &self_url)?;
     if a.output.as_os_str() == "-" {
-        print!("{body}");
+        out!("{body}");
         return Ok(());
     }
     let outcome = publish::write_if_changed(&a.output, body.as_bytes())?;
@@ -148,7 +149,7 @@ fn write(g: &Global, a: &MergeArgs, feed: &Feed) -> anyhow::Result<()> {
             WriteOutcome::Written => "written",
             WriteOutcome::Unchanged => "unchanged",
         };
-        println!(
+        outln!(
             "{}: {} entries, {what}",
             a.output.display(),
             feed.entries.len()

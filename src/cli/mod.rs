@@ -3,6 +3,7 @@
 mod check;
 mod daemon;
 mod merge;
+pub mod out;
 mod preview;
 mod run;
 mod status;
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use out::{errln, outln};
 use tagfeed::config::{Config, ConfigError};
 use tagfeed::lock::{LockError, RunLock};
 
@@ -40,6 +42,32 @@ pub struct Global {
     /// More detail on stderr; repeat for debug logs
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Colour in logs: auto (only on a terminal, and not when NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+}
+
+/// When logs carry ANSI colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// Whether stderr gets colours: `auto` means a terminal and no `NO_COLOR` (no-color.org: set
+    /// and not empty).
+    fn on_stderr(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::IsTerminal::is_terminal(&std::io::stderr())
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +175,7 @@ pub fn init_logging(g: &Global) {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(g.color.on_stderr())
         .without_time()
         .init();
 }
@@ -177,13 +206,13 @@ fn print_warnings(g: &Global, source: &str, warnings: &[tagfeed::model::Warning]
         return;
     }
     for w in warnings {
-        eprintln!("warning: {source}: {w}");
+        errln!("warning: {source}: {w}");
     }
 }
 
 /// Prints a JSON value on stdout.
 fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 

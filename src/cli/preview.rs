@@ -13,6 +13,7 @@ use tagfeed::pipeline::{self, Meta, PageContext};
 use tagfeed::source::{Field, Format, Input, Loaded, Partial, PresetChoice, Selectors, Source};
 use url::Url;
 
+use super::out::{out, outln};
 use super::{Exit, Global, UsageError, load_config, print_json, print_warnings, runtime};
 
 #[derive(Debug, Args)]
@@ -118,7 +119,7 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
             .cloned()
             .collect();
         print_warnings(g, &a.input, &warnings);
-        println!(
+        outln!(
             "{}: {} listing, {}, heading {:?}: {} entries",
             a.input,
             format!("{:?}", read.format).to_lowercase(),
@@ -127,14 +128,14 @@ pub fn preview(g: &Global, a: &PreviewArgs) -> anyhow::Result<Exit> {
             entries.len()
         );
         if let Some(d) = &read.detection {
-            println!(
+            outln!(
                 "found by {} ({:.0} % sure): {}",
                 d.method,
                 d.confidence * 100.0,
                 d.describe()
             );
         }
-        print!("{}", table(entries));
+        out!("{}", table(entries));
     }
     Ok(Exit::Ok)
 }

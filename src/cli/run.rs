@@ -12,6 +12,7 @@ use tagfeed::refresh::{self, Kind, Outcome, Report, RunOptions};
 use tagfeed::render::opml;
 use tagfeed::store::Store;
 
+use super::out::{errln, outln};
 use super::{
     Exit, Global, UsageError, load_config, lock, name_width, print_json, print_warnings, runtime,
 };
@@ -81,7 +82,7 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     }
     let failed = report.failed();
     if let Err(e) = &report.opml {
-        eprintln!("error: {}: {e}", opml::FILE);
+        errln!("error: {}: {e}", opml::FILE);
     }
     if a.json {
         let sources: Vec<_> = report
@@ -124,11 +125,11 @@ fn print_outcome(g: &Global, a: &RunArgs, o: &Outcome, width: usize) {
             if !a.json {
                 print_warnings(g, &r.name, &r.warnings);
                 if !g.quiet {
-                    println!("{}", summary_line(o.kind, r, width));
+                    outln!("{}", summary_line(o.kind, r, width));
                 }
             }
         }
-        Err(e) => eprintln!("error: {}: {e}", o.name),
+        Err(e) => errln!("error: {}: {e}", o.name),
     }
 }
 

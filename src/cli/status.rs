@@ -6,6 +6,7 @@ use serde_json::json;
 use tagfeed::source::Input;
 use tagfeed::store::{SourceState, Store, StoreError};
 
+use super::out::outln;
 use super::{Exit, Global, load_config, name_width, print_json};
 
 #[derive(Debug, Args)]
@@ -80,7 +81,7 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
                 format!("; {}", counts.join(", "))
             };
             if !g.quiet {
-                println!("{:<width$}  {detail}{counts}", st.name);
+                outln!("{:<width$}  {detail}{counts}", st.name);
             }
         }
     }

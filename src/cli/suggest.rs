@@ -17,6 +17,7 @@ use tagfeed::pipeline::{self, PageContext};
 use tagfeed::source::{Format, Input, Source, charset};
 use url::Url;
 
+use super::out::{errln, out};
 use super::preview::{entry_json, load_with, table};
 use super::{Exit, Global, UsageError, print_json, print_warnings};
 
@@ -97,7 +98,7 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
         print_json(&to_json(a, page_url.as_ref(), &feeds, &suggestions)).context("writing JSON")?;
     } else {
         let own = detect::own_feed(&feeds, page_url.as_ref());
-        print!("{}", text(a, own, &suggestions, g.quiet));
+        out!("{}", text(a, own, &suggestions, g.quiet));
     }
     if sure {
         return Ok(Exit::Ok);
@@ -106,7 +107,7 @@ pub fn suggest(g: &Global, a: &SuggestArgs) -> anyhow::Result<Exit> {
     match suggestions.is_empty() && !a.json {
         true => Err(e),
         false => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             Ok(Exit::Failed)
         }
     }
@@ -345,9 +346,9 @@ fn suggest_text(
         ));
     }
     for line in notes.lines() {
-        print!("{}", format!("# {line}\n").replace("# \n", "#\n"));
+        out!("{}", format!("# {line}\n").replace("# \n", "#\n"));
     }
-    print!("{toml}");
+    out!("{toml}");
     Ok(Exit::Ok)
 }
 

@@ -267,6 +267,7 @@ fn walk_file(
         loaded.url.as_ref(),
     );
     if known.published.as_ref() == Some(&fingerprint) {
+        tracing::info!(source = %source.name, path = %path.display(), "file unchanged since the last run; not parsed");
         return Ok(Walk::unchanged(fingerprint, &known));
     }
     let Some(ids) = known.ids.as_mut() else {
@@ -279,8 +280,11 @@ fn walk_file(
         detected: known.detected.as_ref(),
         ..PageContext::at(now)
     };
+    let read = pipeline::read_page(source, &loaded, ids, at)?;
+    tracing::info!(source = %source.name, path = %path.display(), bytes = loaded.bytes.len(),
+        entries = read.listing.entries.len(), "file read");
     Ok(Walk {
-        pages: vec![pipeline::read_page(source, &loaded, ids, at)?],
+        pages: vec![read],
         fingerprint: Some(fingerprint),
         ..Walk::default()
     })
@@ -360,6 +364,8 @@ pub(super) async fn walk(
         };
         let ids = ids.get_or_insert_with(Ids::default);
         let read = pipeline::read_page(source, &loaded, ids, at)?;
+        tracing::info!(source = %source.name, page = n, url = %found_at, bytes = loaded.bytes.len(),
+            entries = read.listing.entries.len(), "page read");
         offset += read.listing.entries.len();
         let next = next_page_url(source, &read.listing, &found_at, n + 1);
         let done = read.listing.entries.is_empty() || (!backfill && seen.fresh(&read, ids) == 0);
