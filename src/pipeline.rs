@@ -130,6 +130,7 @@ pub fn read_page(
         categories: source.categories.as_deref().unwrap_or(&term),
         now: seen_at,
         seen_at: seen_at.trunc_subsecs(0).fixed_offset() - Duration::seconds(at.offset as i64),
+        relative_hint: normalize::SET_PAGE_URL,
     };
     let mut normalized = normalize::normalize(&listing, &ctx, ids);
     if decoded.had_errors {
@@ -261,6 +262,9 @@ impl FeedRead {
     }
 }
 
+/// The advice for a feed's unresolvable relative links.
+const FEED_BASE_HINT: &str = "the feed names no address of its own (xml:base, a <link> or a self link): give its URL, or pass --base-url to `tagfeed merge`";
+
 /// Extracts and normalizes an external feed fetched from `url` (or read from a file). `key` names
 /// it in messages and scopes its hashed ids.
 pub fn read_feed(
@@ -278,6 +282,7 @@ pub fn read_feed(
         categories: &[],
         now,
         seen_at: now.trunc_subsecs(0).fixed_offset(),
+        relative_hint: FEED_BASE_HINT,
     };
     let normalized = normalize::normalize(&listing, &ctx, ids);
     Ok(FeedRead {

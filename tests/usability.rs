@@ -3,6 +3,8 @@
 
 use std::process::{Output, Stdio};
 
+use serde_json::Value;
+
 use crate::support::{HTML_SOURCE, TEXT_SOURCE, fixture, project, tagfeed, texts};
 
 /// Runs tagfeed in `dir` with its stdout's reader already gone, as in `tagfeed … | head -1` once
@@ -35,7 +37,14 @@ fn a_closed_stdout_ends_every_command_quietly() {
         &["preview", listing],
         &["preview", listing, "--json"],
         &["suggest", listing],
-        &["merge", feed, "-o", "-"],
+        &[
+            "merge",
+            feed,
+            "-o",
+            "-",
+            "--self-url",
+            "https://me.example/m.xml",
+        ],
     ];
     for args in commands {
         let out = with_stdout_closed(dir.path(), args);
@@ -100,5 +109,193 @@ fn verbose_says_what_happened_to_a_file_source() {
     assert!(
         stderr.contains("file unchanged since the last run"),
         "{stderr}"
+    );
+}
+
+/// A WordPress-style RSS feed whose item links, and the links in its summaries, are relative;
+/// `channel_link` is its `<link>` element, if any.
+fn relative_feed(channel_link: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>WP</title>{channel_link}<description>d</description>
+<item><title>One</title><link>/2024/01/one/</link><guid isPermaLink="false">p1</guid>
+<pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate>
+<description><![CDATA[<p>See <a href="/about/">about</a> <img src="img/x.png"></p>]]></description></item>
+<item><title>Two</title><link>2024/01/two/</link><pubDate>Tue, 02 Jan 2024 10:00:00 +0000</pubDate></item>
+</channel></rss>"#
+    )
+}
+
+/// Merges `inputs` to stdout as JSON Feed and returns the feed and stderr.
+fn merge_json(dir: &std::path::Path, inputs: &[&str], extra: &[&str]) -> (Value, String) {
+    let mut args = vec!["merge", "-o", "-", "--format", "json"];
+    args.extend_from_slice(inputs);
+    args.extend_from_slice(extra);
+    let out = tagfeed().args(&args).current_dir(dir).output().unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    (serde_json::from_str(&stdout).unwrap(), stderr)
+}
+
+fn item_urls(feed: &Value) -> Vec<&str> {
+    let items = feed["items"].as_array().unwrap();
+    items
+        .iter()
+        .map(|i| i["url"].as_str().unwrap_or("none"))
+        .collect()
+}
+
+#[test]
+fn merge_resolves_relative_links_as_feed_readers_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let me = ["--self-url", "https://me.example/m.json"];
+    // The feed's own <link> is the site its relative links belong to.
+    std::fs::write(
+        dir.path().join("wp.xml"),
+        relative_feed("<link>https://blog.example.com/</link>"),
+    )
+    .unwrap();
+    let (feed, stderr) = merge_json(dir.path(), &["wp.xml"], &me);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_eq!(
+        item_urls(&feed),
+        [
+            "https://blog.example.com/2024/01/two/",
+            "https://blog.example.com/2024/01/one/"
+        ]
+    );
+    let summary = feed["items"][1]["content_html"].as_str().unwrap();
+    assert!(
+        summary.contains(r#"href="https://blog.example.com/about/""#)
+            && summary.contains(r#"src="https://blog.example.com/img/x.png""#),
+        "{summary}"
+    );
+    // A feed with no address of its own: --base-url gives one; without it, the advice says so.
+    std::fs::write(dir.path().join("bare.xml"), relative_feed("")).unwrap();
+    let (feed, _) = merge_json(
+        dir.path(),
+        &["bare.xml"],
+        &[&me[..], &["--base-url", "https://other.example/blog/"]].concat(),
+    );
+    assert_eq!(
+        item_urls(&feed),
+        [
+            "https://other.example/blog/2024/01/two/",
+            "https://other.example/2024/01/one/"
+        ]
+    );
+    let (_, stderr) = merge_json(dir.path(), &["bare.xml"], &me);
+    assert!(stderr.contains("pass --base-url"), "{stderr}");
+    assert!(!stderr.contains("page_url"), "{stderr}");
+}
+
+#[test]
+fn merge_to_stdout_never_names_a_device_as_the_feed_address() {
+    let feed = fixture("feeds/feed-rs-atom-atom_example_1.xml");
+    let out = tagfeed()
+        .args(["merge", feed.to_str().unwrap(), "-o", "-"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("--self-url"), "{stderr}");
+    assert!(!stderr.contains("/dev/stdout"));
+}
+
+/// Every path `check --json` says a run would write.
+fn paths_check_lists(dir: &std::path::Path) -> Vec<String> {
+    let out = tagfeed()
+        .args(["check", "--json"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", texts(&out).1);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = |feeds: &Value| -> Vec<String> {
+        let feeds = feeds.as_array().unwrap();
+        let files = feeds
+            .iter()
+            .flat_map(|f| f["files"].as_array().unwrap().clone());
+        files
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut paths = files(&v["sources"]);
+    paths.extend(files(&v["merges"]));
+    paths.push(v["opml"]["path"].as_str().unwrap().to_string());
+    let mut names: Vec<String> = paths
+        .iter()
+        .map(|p| p.rsplit('/').next().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn check_lists_exactly_the_files_a_run_writes() {
+    let merge =
+        "\n[[merge]]\nname = \"everything\"\nsources = [\"partnerships\", \"partnerships-html\"]\n";
+    let config = format!("{TEXT_SOURCE}{HTML_SOURCE}{merge}");
+    for formats in [
+        "",
+        "formats = [\"atom\"]\n",
+        "formats = [\"json\", \"rss\"]\n",
+    ] {
+        let dir = project(&config);
+        let toml = dir.path().join("config/tagfeed.toml");
+        let text = std::fs::read_to_string(&toml).unwrap();
+        let text = text.replacen("[output]\n", &format!("[output]\n{formats}"), 1);
+        std::fs::write(&toml, text).unwrap();
+        let listed = paths_check_lists(dir.path());
+        assert!(!dir.path().join("feeds").exists(), "check wrote nothing");
+        let run = tagfeed()
+            .arg("run")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{}", texts(&run).1);
+        let mut written: Vec<String> = std::fs::read_dir(dir.path().join("feeds"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        written.sort();
+        assert_eq!(listed, written, "{formats}");
+    }
+}
+
+#[test]
+fn status_only_reads_and_is_quiet_when_asked() {
+    let dir = project(TEXT_SOURCE);
+    let out = tagfeed()
+        .arg("status")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, _) = texts(&out);
+    assert!(stdout.contains("partnerships  never run"), "{stdout}");
+    let quiet = tagfeed()
+        .args(["status", "-q"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(quiet.stdout.is_empty(), "{:?}", texts(&quiet));
+    assert_eq!(
+        quiet.status.code(),
+        out.status.code(),
+        "-q changes the words, not the answer"
+    );
+    // Nothing was created beside the config: no store, no lock, no feed folder.
+    let mut made: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    made.sort();
+    assert_eq!(made, ["config"]);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("config"))
+            .unwrap()
+            .count(),
+        2
     );
 }

@@ -39,9 +39,14 @@ pub struct MergeArgs {
     /// Keep at most this many entries, newest first
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_items: u32,
-    /// Public URL the merged feed will live at (its self link); default: the output file's file: URL
+    /// Public URL the merged feed will live at (its self link and id); default: the output
+    /// file's file: URL. Needed with `-o -`
     #[arg(long, value_name = "URL")]
     pub self_url: Option<Url>,
+    /// Address relative links in feed files resolve against (after xml:base; without it, the
+    /// feed's own <link>, then its self link); URL inputs use the address they were fetched from
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<Url>,
     /// Keep only entries matching this regular expression (repeatable)
     #[arg(long, value_name = "REGEX")]
     pub include: Vec<regex::Regex>,
@@ -68,11 +73,23 @@ fn format_for(a: &MergeArgs) -> OutputFormat {
 }
 
 pub fn merge(g: &Global, a: &MergeArgs) -> anyhow::Result<Exit> {
+    if a.output.as_os_str() == "-" && a.self_url.is_none() {
+        return Err(UsageError(
+            "-o - needs --self-url URL: the address readers will fetch the merged feed from \
+             (its self link and id); a file output defaults to its file: URL"
+                .into(),
+        )
+        .into());
+    }
     let mut spec = spec(a)?;
     let now = chrono::Utc::now();
     let mut inputs = Vec::new();
     let mut failed = 0;
-    for (arg, read) in a.inputs.iter().zip(read_all(&a.inputs, now)?) {
+    for (arg, read) in a
+        .inputs
+        .iter()
+        .zip(read_all(&a.inputs, a.base_url.as_ref(), now)?)
+    {
         match read {
             Ok((input, warnings)) => {
                 if !g.quiet {
@@ -159,9 +176,6 @@ fn write(g: &Global, a: &MergeArgs, feed: &Feed) -> anyhow::Result<()> {
 }
 
 fn file_url(path: &std::path::Path) -> anyhow::Result<Url> {
-    if path.as_os_str() == "-" {
-        return Url::parse("file:///dev/stdout").context("file URL");
-    }
     let abs = std::path::absolute(path).context("resolving the output path")?;
     Url::from_file_path(&abs)
         .map_err(|()| anyhow::anyhow!("{} has no file: URL; pass --self-url", abs.display()))
@@ -174,14 +188,15 @@ type Read = (merge::Input, Vec<Warning>);
 /// thread; results in the order given.
 fn read_all(
     args: &[String],
+    base: Option<&Url>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Vec<anyhow::Result<Read>>> {
     let fetcher = Arc::new(Fetcher::new(FetchSettings::default())?);
     runtime()?.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, arg) in args.iter().enumerate() {
-            let (fetcher, arg) = (fetcher.clone(), arg.clone());
-            tasks.spawn(async move { (i, read(&fetcher, &arg, now).await) });
+            let (fetcher, arg, base) = (fetcher.clone(), arg.clone(), base.cloned());
+            tasks.spawn(async move { (i, read(&fetcher, &arg, base, now).await) });
         }
         let mut reads: Vec<Option<anyhow::Result<_>>> = args.iter().map(|_| None).collect();
         while let Some(done) = tasks.join_next().await {
@@ -193,11 +208,12 @@ fn read_all(
 }
 
 /// Reads one input through the pipeline: a URL fetched politely (robots.txt honoured), or a
-/// file. Returns its entries and where they came from (only what the merge needs is kept), and
+/// file (its relative links resolved against `base` when the feed names no address). Returns its entries and where they came from (only what the merge needs is kept), and
 /// the warnings.
 async fn read(
     fetcher: &Fetcher,
     arg: &str,
+    base: Option<Url>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Read> {
     let (bytes, url, fetched_from) = match Input::parse(arg)? {
@@ -208,7 +224,7 @@ async fn read(
         Input::Path(path) => {
             let loaded = input::read_file(&path, fetcher.settings().max_body)
                 .with_context(|| format!("give a feed file or an http(s) URL, not {arg:?}"))?;
-            (loaded.bytes, None, None)
+            (loaded.bytes, base, None)
         }
     };
     let read = pipeline::read_feed(&bytes, arg, url.as_ref(), &mut Ids::default(), now)?;

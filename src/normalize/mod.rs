@@ -37,7 +37,13 @@ pub struct Context<'a> {
     /// First-seen time of the page's first entry; each further one is a second older, so undated
     /// entries keep the page's order in readers that sort by date.
     pub seen_at: DateTime<FixedOffset>,
+    /// What to do about a relative link nothing resolves: the advice differs for a configured
+    /// source and a feed given to `tagfeed merge`.
+    pub relative_hint: &'a str,
 }
+
+/// The advice for a configured source's unresolvable relative links.
+pub const SET_PAGE_URL: &str = "set `page_url` for this source";
 
 /// Dates before this are placeholders or parse accidents, not listing dates.
 fn earliest_plausible() -> DateTime<Utc> {
@@ -56,14 +62,16 @@ pub struct Normalized {
 }
 
 /// The URL relative links of this listing resolve against: `<base href>` (itself resolved against
-/// the page URL), else the configured page URL, else an absolute `<link rel=canonical>` (a feed's
-/// self link).
+/// the page URL), else the configured page URL (or the address a feed was read from), else a
+/// feed's own `<link>` (the site, which is what a WordPress feed's relative links mean), else an
+/// absolute `<link rel=canonical>` (a feed's self link).
 pub fn base_url(listing: &Listing, page_url: Option<&Url>) -> Option<Url> {
     listing
         .base_href
         .as_deref()
         .and_then(|b| web_url(b, page_url).ok())
         .or_else(|| page_url.cloned())
+        .or_else(|| listing.home.as_deref().and_then(|h| web_url(h, None).ok()))
         .or_else(|| {
             listing
                 .canonical
@@ -155,7 +163,7 @@ fn entry(
     let link = raw
         .link
         .as_deref()
-        .and_then(|href| resolve_link(href, base, at, warnings));
+        .and_then(|href| resolve_link(href, base, ctx, at, warnings));
     let Some(title) = title(raw, summary.as_deref(), link.as_ref()) else {
         warnings.push(Warning::at(
             at,
@@ -293,6 +301,7 @@ pub(crate) fn dedupe(entries: impl IntoIterator<Item = Entry>) -> (Vec<Entry>, u
 fn resolve_link(
     href: &str,
     base: Option<&Url>,
+    ctx: &Context<'_>,
     at: Origin,
     warnings: &mut Vec<Warning>,
 ) -> Option<Url> {
@@ -303,7 +312,7 @@ fn resolve_link(
         Ok(u) => return Some(u),
         Err(e @ LinkError::NotWeb { .. }) => format!("link {e}; left out"),
         Err(e @ LinkError::Relative { .. }) => {
-            format!("link {e}; set `page_url` for this source")
+            format!("link {e}; {}", ctx.relative_hint)
         }
         Err(e @ LinkError::Invalid { .. }) => format!("link {e}; left out"),
     };

@@ -19,6 +19,7 @@ fn run(listing: &Listing, page: Option<&str>) -> Normalized {
         categories: &["Tag".to_string()],
         now,
         seen_at: now.fixed_offset(),
+        relative_hint: super::SET_PAGE_URL,
     };
     normalize(listing, &ctx, &mut Ids::default())
 }
@@ -277,6 +278,7 @@ fn relative_dates_are_read_once() {
         categories: &[],
         now,
         seen_at: now.fixed_offset(),
+        relative_hint: super::SET_PAGE_URL,
     };
     let stored = [
         ("https://e.org/a".to_string(), "Linked".to_string()),
