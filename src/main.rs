@@ -14,7 +14,11 @@ fn main() -> ExitCode {
     let code = match cli::dispatch(args) {
         Ok(code) => code,
         Err(e) => {
-            errln!("error: {}", cli::message(&e));
+            match e.downcast_ref::<tagfeed::config::ConfigError>() {
+                // Every problem of the file, each as its own error.
+                Some(config) => config.all().for_each(|one| errln!("error: {one}")),
+                None => errln!("error: {}", cli::message(&e)),
+            }
             cli::exit_code(&e)
         }
     };

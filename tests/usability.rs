@@ -299,3 +299,48 @@ fn status_only_reads_and_is_quiet_when_asked() {
         2
     );
 }
+
+#[test]
+fn config_errors_come_all_at_once_in_words_a_user_knows() {
+    let broken = TEXT_SOURCE.replace(
+        "timezone = \"America/New_York\"",
+        "timezone = \"America/NewYork\"\nmax_items = \"fifty\"\nsumary = \"x\"",
+    ) + "\n[fetch]\ntimeout = \"30s\"\nretry_delay = \"soon\"\n";
+    let dir = project(&broken);
+    let out = tagfeed()
+        .arg("check")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 4, "{stderr}");
+    for e in &errors {
+        assert!(e.starts_with("error: config/tagfeed.toml:"), "{e}");
+    }
+    assert!(stderr.contains("source[0].timezone: unknown time zone \"America/NewYork\"\n  help: did you mean \"America/New_York\"?"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "source[0].max_items: expected a whole number, e.g. 50; found string \"fifty\""
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("source[0].sumary: unknown key `sumary`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fetch.retry_delay: expected a duration"),
+        "{stderr}"
+    );
+    // "30s" was fine: durations take text as well as seconds.
+    assert!(!stderr.contains("fetch.timeout"), "{stderr}");
+    for internal in ["untagged", "i64", "variant"] {
+        assert!(!stderr.contains(internal), "{stderr}");
+    }
+}

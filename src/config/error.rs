@@ -2,41 +2,57 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::Path;
 
 /// A config problem. Shown as `file:line:col: key: message` plus a `help:` line when there is advice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     /// The config file, once known (the pure parser does not know it).
-    pub file: Option<PathBuf>,
+    pub file: Option<Box<Path>>,
     /// 1-based line and column, when the problem has a place in the file.
-    pub location: Option<(usize, usize)>,
+    pub location: Option<(u32, u32)>,
     /// Dotted key path, e.g. `source[1].select.item`.
     pub key: String,
     /// What is wrong.
     pub message: String,
     /// What to write instead, when there is advice.
-    pub help: Option<String>,
+    pub help: Option<Box<str>>,
+    /// Further problems in the same file, in file order: a user fixes them all in one go.
+    pub also: Vec<ConfigError>,
 }
 
 impl std::error::Error for ConfigError {}
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self
+        write!(f, "{}", self.one())?;
+        for more in &self.also {
+            write!(f, "\n{}", more.one())?;
+        }
+        Ok(())
+    }
+}
+
+/// One problem alone, without those it carries.
+pub struct One<'a>(&'a ConfigError);
+
+impl fmt::Display for One<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        let file = e
             .file
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "config".into());
         write!(f, "{file}")?;
-        if let Some((line, col)) = self.location {
+        if let Some((line, col)) = e.location {
             write!(f, ":{line}:{col}")?;
         }
-        if !self.key.is_empty() {
-            write!(f, ": {}", self.key)?;
+        if !e.key.is_empty() {
+            write!(f, ": {}", e.key)?;
         }
-        write!(f, ": {}", self.message)?;
-        if let Some(help) = &self.help {
+        write!(f, ": {}", e.message)?;
+        if let Some(help) = &e.help {
             write!(f, "\n  help: {help}")?;
         }
         Ok(())
@@ -48,16 +64,49 @@ impl ConfigError {
     pub fn at(src: &str, span: Range<usize>, message: impl Into<String>) -> Self {
         ConfigError {
             file: None,
-            location: Some(line_col(src, span.start)),
+            location: Some({
+                let (line, col) = line_col(src, span.start);
+                (clamp(line), clamp(col))
+            }),
             key: key_at(src, span.start),
             message: message.into(),
             help: None,
+            also: Vec::new(),
         }
+    }
+
+    /// All of `errors` as one, in file order (the first carries the others); `None` for none.
+    pub fn many(mut errors: Vec<ConfigError>) -> Option<ConfigError> {
+        errors.sort_by_key(|e| e.location);
+        errors.dedup();
+        let mut errors = errors.into_iter();
+        let mut first = errors.next()?;
+        first.also.extend(errors);
+        Some(first)
+    }
+
+    /// Every problem this error reports, each shown alone: itself and the ones it carries.
+    pub fn all(&self) -> impl Iterator<Item = One<'_>> {
+        std::iter::once(self).chain(&self.also).map(One)
+    }
+
+    /// This problem alone, without those it carries.
+    pub fn one(&self) -> One<'_> {
+        One(self)
+    }
+
+    /// Names the file in this error and the ones it carries.
+    pub fn in_file(mut self, file: &Path) -> Self {
+        self.file = Some(file.into());
+        for e in &mut self.also {
+            e.file = Some(file.into());
+        }
+        self
     }
 
     /// Adds advice on how to fix it.
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(help.into().into_boxed_str());
         self
     }
 
@@ -66,6 +115,29 @@ impl ConfigError {
         self.key = key.into();
         self
     }
+}
+
+fn clamp(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The candidate closest to a misspelt `word` (`timezon` → `timezone`, `Europe/Londn` →
+/// `Europe/London`), when one is close enough to be what was meant.
+pub(crate) fn nearest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    candidates
+        .map(|c| {
+            (
+                strsim::normalized_damerau_levenshtein(&word, &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|(score, _)| *score >= 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, One};
 
 use crate::fetch::FetchSettings;
 use crate::filter::Filter;
@@ -260,18 +260,16 @@ impl Config {
 /// Reads and validates the config file at `path`; relative paths in it start at its folder.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        file: Some(path.to_path_buf()),
+        file: Some(path.into()),
         location: None,
         key: String::new(),
         message: format!("cannot read the config file: {e}"),
         help: Some(format!(
             "create it (see README.md, \"Config reference\") or pass --config PATH; the default is {DEFAULT_PATH}"
-        )),
+        ).into()),
+        also: Vec::new(),
     })?;
-    let mut config = parse(&text).map_err(|mut e| {
-        e.file = Some(path.to_path_buf());
-        e
-    })?;
+    let mut config = parse(&text).map_err(|e| e.in_file(path))?;
     config.resolve_paths(path.parent().unwrap_or(Path::new("")));
     Ok(config)
 }

@@ -68,10 +68,10 @@ fn with_source(extra: &str) -> String {
 fn unknown_key_names_line_column_and_key() {
     let e = err(&with_source("titel = \"x\"\n"));
     assert!(
-        e.starts_with("config:7:1: source[0].titel: unknown field `titel`"),
+        e.starts_with("config:7:1: source[0].titel: unknown key `titel`"),
         "{e}"
     );
-    assert!(e.contains("help:"), "{e}");
+    assert!(e.contains("help: did you mean `title`?"), "{e}");
 }
 
 #[test]
@@ -289,7 +289,7 @@ fn web_source_errors() {
         "[output]\nbase_url = \"https://f.org/\"\n[fetch]\ntimeout = -3\n[[source]]\nname = \"a\"\npath = \"a\"\n",
     );
     assert!(
-        e.contains("fetch.timeout: -3 is not a number of seconds"),
+        e.contains("fetch.timeout: expected a duration: seconds as a number (30) or text such as \"30s\", \"10m\" or \"1h 30m\"; found integer `-3`"),
         "{e}"
     );
     let e = err(
@@ -334,7 +334,7 @@ fn schedules() {
     );
     let e = err(&with_source("every = \"often\"\n"));
     assert!(
-        e.contains("source[0].every: invalid interval \"often\""),
+        e.contains("source[0].every: expected a duration") && e.contains("found string \"often\""),
         "{e}"
     );
     let e = err(&with_source("schedule = \"* * * * *\"\nevery = \"1h\"\n"));
@@ -384,4 +384,86 @@ fn files_are_listed_once_for_every_command() {
     );
     assert!(c.file("../a.json").is_none());
     assert_eq!(c.output.preferred(), OutputFormat::Json);
+}
+
+#[test]
+fn durations_take_seconds_or_text_in_every_key() {
+    let keys = "[fetch]\ntimeout = \"30s\"\nconnect_timeout = 5\nmin_delay = 0.5\nretry_delay = \"1m\"\n\
+        max_retry_after = \"1h 30m\"\nlock_wait = \"0\"\nmax_crawl_delay = 60\n\
+        [store]\nstale_after = \"2 days\"\n[schedule]\nevery = 900\ngrace = \"10s\"\nmax_backoff = 21600\n";
+    let c = parse(&format!(
+        "{}every = \"2h\"\ntimeout = 7\n{keys}",
+        with_source("")
+    ))
+    .unwrap();
+    let secs = Duration::from_secs;
+    assert_eq!(c.fetch.timeout, secs(30));
+    assert_eq!(c.fetch.connect_timeout, secs(5));
+    assert_eq!(c.fetch.min_delay, Duration::from_millis(500));
+    assert_eq!(c.fetch.retry_delay, secs(60));
+    assert_eq!(c.fetch.max_retry_after, secs(5400));
+    assert_eq!(c.fetch.lock_wait, secs(0));
+    assert_eq!(c.fetch.max_crawl_delay, secs(60));
+    assert_eq!(c.store.stale_after, secs(2 * 86_400));
+    assert_eq!(c.schedule.default, Schedule::every("15m").unwrap());
+    assert_eq!(c.schedule.grace, secs(10));
+    assert_eq!(c.schedule.max_backoff, secs(6 * 3600));
+    assert_eq!(c.sources[0].schedule, Some(Schedule::every("2h").unwrap()));
+    assert_eq!(c.sources[0].fetch.timeout, Some(secs(7)));
+}
+
+#[test]
+fn wrong_kinds_of_value_say_what_the_key_takes() {
+    let e = err(&with_source("max_items = \"fifty\"\n"));
+    assert!(
+        e.contains("source[0].max_items: expected a whole number, e.g. 50; found string \"fifty\""),
+        "{e}"
+    );
+    let e = err(&format!("{}[fetch]\ntimeout = \"soon\"\n", with_source("")));
+    assert!(e.contains("fetch.timeout: expected a duration"), "{e}");
+    assert!(!e.contains("untagged") && !e.contains("i64"), "{e}");
+    let e = err(&with_source("min_ratio = \"half\"\n"));
+    assert!(
+        e.contains("expected a number, e.g. 0.5; found string \"half\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_at_once_in_file_order() {
+    let text = format!(
+        "{}titel = 1\ntimezone = \"Europe/Londn\"\n\n[[source]]\nname = \"b\"\npath = \"b.txt\"\n\
+         max_items = \"many\"\ntimezon = \"UTC\"\n\n[[merge]]\nname = \"m\"\nsources = [\"a\", \"c\"]\n",
+        with_source("")
+    );
+    let e = parse(&text).unwrap_err();
+    let all: Vec<String> = e.all().map(|one| one.to_string()).collect();
+    assert_eq!(all.len(), 5, "{all:#?}");
+    let starts: Vec<&str> = all.iter().map(|m| m.split(": ").next().unwrap()).collect();
+    assert_eq!(
+        starts,
+        [
+            "config:7:1",
+            "config:8:12",
+            "config:13:13",
+            "config:14:1",
+            "config:18:17"
+        ],
+        "{all:#?}"
+    );
+    assert!(all[0].contains("unknown key `titel`") && all[0].contains("did you mean `title`?"));
+    assert!(
+        all[1].contains("did you mean \"Europe/London\"?"),
+        "{}",
+        all[1]
+    );
+    assert!(all[3].contains("did you mean `timezone`?"), "{}", all[3]);
+    assert!(all[4].contains("no source named \"c\""), "{}", all[4]);
+    // A syntax error is reported alone: nothing after it can be read.
+    let e = parse(&format!(
+        "{}title = \"unclosed\n",
+        with_source("max_items = \"x\"\n")
+    ))
+    .unwrap_err();
+    assert_eq!(e.all().count(), 1, "{e}");
 }

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::error::{self, ConfigError};
 use super::raw::{
-    RawConfig, RawFetch, RawMerge, RawOutput, RawSchedule, RawSelect, RawSource, RawStore, S,
+    Dur, RawFetch, RawMerge, RawOutput, RawSchedule, RawSelect, RawSource, RawStore, S,
 };
 use super::values::{count, positive, ratio, seconds};
 use super::{
@@ -26,58 +26,80 @@ use crate::source::{
     Retention, Selectors, Source,
 };
 
+/// Validates the whole file, reporting every problem at once: each section and each source or
+/// merge is checked on its own (the first problem of each), after every key serde refused.
 pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let message = e.message().trim().to_string();
-        let err = ConfigError::at(text, span, message.clone());
-        if message.contains("unknown field") {
-            err.help("check the spelling; README.md lists every key")
-        } else {
-            err
-        }
-    })?;
+    let (raw, mut errors) = super::raw::parse(text)?;
     let output = match raw.output {
-        Some(o) => output(text, o)?,
-        None => {
-            return Err(ConfigError::at(text, 0..0, "missing [output] table")
-                .key("output")
-                .help("add [output] with base_url = \"https://…/\" (the public URL of the feed folder)"));
-        }
+        Some(o) => keep(&mut errors, output(text, o)),
+        None => keep(&mut errors, Err(ConfigError::at(text, 0..0, "missing [output] table")
+            .key("output")
+            .help("add [output] with base_url = \"https://…/\" (the public URL of the feed folder)"))),
     };
-    let store = store(text, raw.store)?;
-    let fetch = fetch(text, raw.fetch)?;
-    let schedule = schedule_settings(text, raw.schedule)?;
+    let store = store(raw.store);
+    let fetch = keep(&mut errors, fetch(text, raw.fetch));
+    let schedule = keep(&mut errors, schedule_settings(text, raw.schedule));
     if raw.source.is_empty() {
-        return Err(
-            ConfigError::at(text, text.len()..text.len(), "no [[source]] defined")
-                .key("source")
-                .help("add a [[source]] with name and path (or url); see README.md"),
+        keep(
+            &mut errors,
+            Err::<(), _>(
+                ConfigError::at(text, text.len()..text.len(), "no [[source]] defined")
+                    .key("source")
+                    .help("add a [[source]] with name and path (or url); see README.md"),
+            ),
         );
     }
+    // Merges are checked against every source named, valid or not, so a broken source is
+    // reported once, not again by each merge that takes it.
+    let source_names: Vec<String> = raw
+        .source
+        .iter()
+        .filter_map(|s| s.get_ref().name.as_ref().map(|n| n.get_ref().clone()))
+        .collect();
     // Checked with hashed look-ups: a config of thousands of sources loads in linear time.
     let mut names: HashMap<String, usize> = HashMap::new();
     let mut sources: Vec<Source> = Vec::new();
     for (i, s) in raw.source.into_iter().enumerate() {
-        let (src, name_span) = source(text, s, i)?;
-        unique_name(text, &mut names, &src.name, name_span)?;
-        sources.push(src);
+        if let Some((src, name_span)) = keep(&mut errors, source(text, s, i)) {
+            keep(
+                &mut errors,
+                unique_name(text, &mut names, &src.name, name_span),
+            );
+            sources.push(src);
+        }
     }
-    let source_names: HashSet<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+    let known: HashSet<&str> = source_names.iter().map(String::as_str).collect();
     let mut merges: Vec<Merge> = Vec::new();
     for (i, m) in raw.merge.into_iter().enumerate() {
-        let (merge, name_span) = merge(text, m, i, &sources, &source_names)?;
-        unique_name(text, &mut names, &merge.name, name_span)?;
-        merges.push(merge);
+        if let Some((merge, name_span)) =
+            keep(&mut errors, merge(text, m, i, &source_names, &known))
+        {
+            keep(
+                &mut errors,
+                unique_name(text, &mut names, &merge.name, name_span),
+            );
+            merges.push(merge);
+        }
     }
-    Ok(Config {
-        output,
-        store,
-        fetch,
-        schedule,
-        sources,
-        merges,
-    })
+    if let Some(e) = ConfigError::many(errors) {
+        return Err(e);
+    }
+    match (output, fetch, schedule) {
+        (Some(output), Some(fetch), Some(schedule)) => Ok(Config {
+            output,
+            store,
+            fetch,
+            schedule,
+            sources,
+            merges,
+        }),
+        _ => Err(ConfigError::at(text, 0..0, "invalid config")),
+    }
+}
+
+/// The value of `r`, or `None` with its error kept for the report.
+fn keep<T>(errors: &mut Vec<ConfigError>, r: Result<T, ConfigError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
 }
 
 /// Sources and merges share one namespace: their names are their file names.
@@ -179,7 +201,7 @@ fn merge(
     text: &str,
     m: S<RawMerge>,
     index: usize,
-    sources: &[Source],
+    sources: &[String],
     source_names: &HashSet<&str>,
 ) -> Result<(Merge, Range<usize>), ConfigError> {
     let table = m.span();
@@ -188,16 +210,16 @@ fn merge(
     let mut names = Vec::new();
     for s in m.sources {
         if !source_names.contains(s.get_ref().as_str()) {
-            let known: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-            return Err(ConfigError::at(
-                text,
-                s.span(),
-                format!("no source named {:?}", s.get_ref()),
-            )
-            .help(format!(
-                "merges take sources of this config: {}",
-                known.join(", ")
-            )));
+            let err = ConfigError::at(text, s.span(), format!("no source named {:?}", s.get_ref()));
+            return Err(
+                match error::nearest(s.get_ref(), sources.iter().map(String::as_str)) {
+                    Some(near) => err.help(format!("did you mean {near:?}?")),
+                    None => err.help(format!(
+                        "merges take sources of this config: {}",
+                        sources.join(", ")
+                    )),
+                },
+            );
         }
         names.push(s.into_inner());
     }
@@ -277,16 +299,16 @@ fn formats(text: &str, f: Option<Vec<S<String>>>) -> Result<Vec<OutputFormat>, C
     Ok(out)
 }
 
-fn store(text: &str, s: Option<S<RawStore>>) -> Result<StoreSettings, ConfigError> {
+fn store(s: Option<S<RawStore>>) -> StoreSettings {
     let s = s.map(S::into_inner);
     let (path, stale) = match s {
         Some(s) => (s.path, s.stale_after),
         None => (None, None),
     };
-    Ok(StoreSettings {
+    StoreSettings {
         path: PathBuf::from(path.map_or_else(|| DEFAULT_STORE.to_string(), S::into_inner)),
-        stale_after: seconds(text, stale)?.unwrap_or(Duration::from_secs(86_400)),
-    })
+        stale_after: seconds(stale).unwrap_or(Duration::from_secs(86_400)),
+    }
 }
 
 fn fetch(text: &str, f: Option<S<RawFetch>>) -> Result<FetchSettings, ConfigError> {
@@ -296,17 +318,17 @@ fn fetch(text: &str, f: Option<S<RawFetch>>) -> Result<FetchSettings, ConfigErro
     };
     Ok(FetchSettings {
         user_agent: user_agent(text, f.user_agent)?.unwrap_or(d.user_agent),
-        timeout: seconds(text, f.timeout)?.unwrap_or(d.timeout),
-        connect_timeout: seconds(text, f.connect_timeout)?.unwrap_or(d.connect_timeout),
+        timeout: seconds(f.timeout).unwrap_or(d.timeout),
+        connect_timeout: seconds(f.connect_timeout).unwrap_or(d.connect_timeout),
         max_body: positive(text, f.max_body)?.map_or(d.max_body, |n| n as u64),
-        min_delay: seconds(text, f.min_delay)?.unwrap_or(d.min_delay),
+        min_delay: seconds(f.min_delay).unwrap_or(d.min_delay),
         concurrency: positive(text, f.concurrency)?.unwrap_or(d.concurrency),
         retries: count(text, f.retries)?.map_or(d.retries, |n| n as u32),
-        retry_delay: seconds(text, f.retry_delay)?.unwrap_or(d.retry_delay),
-        max_retry_after: seconds(text, f.max_retry_after)?.unwrap_or(d.max_retry_after),
-        max_crawl_delay: seconds(text, f.max_crawl_delay)?.unwrap_or(d.max_crawl_delay),
+        retry_delay: seconds(f.retry_delay).unwrap_or(d.retry_delay),
+        max_retry_after: seconds(f.max_retry_after).unwrap_or(d.max_retry_after),
+        max_crawl_delay: seconds(f.max_crawl_delay).unwrap_or(d.max_crawl_delay),
         allow_private: f.allow_private.unwrap_or(d.allow_private),
-        lock_wait: seconds(text, f.lock_wait)?.unwrap_or(d.lock_wait),
+        lock_wait: seconds(f.lock_wait).unwrap_or(d.lock_wait),
     })
 }
 
@@ -328,22 +350,12 @@ fn schedule_settings(
         Some(j) => j.get_ref().as_f64(),
         None => d.jitter,
     };
-    let max_backoff = match s.max_backoff {
-        Some(m) => humantime::parse_duration(m.get_ref().trim()).map_err(|e| {
-            ConfigError::at(
-                text,
-                m.span(),
-                format!("invalid duration {:?}: {e}", m.get_ref()),
-            )
-            .help("write e.g. \"6h\" or \"90m\"")
-        })?,
-        None => d.max_backoff,
-    };
+    let max_backoff = seconds(s.max_backoff).unwrap_or(d.max_backoff);
     Ok(ScheduleSettings {
         default: when(text, s.cron, s.every)?.unwrap_or(d.default),
         jitter,
         max_backoff,
-        grace: seconds(text, s.grace)?.unwrap_or(d.grace),
+        grace: seconds(s.grace).unwrap_or(d.grace),
     })
 }
 
@@ -351,7 +363,7 @@ fn schedule_settings(
 fn when(
     text: &str,
     cron: Option<S<String>>,
-    every: Option<S<String>>,
+    every: Option<S<Dur>>,
 ) -> Result<Option<Schedule>, ConfigError> {
     match (cron, every) {
         (Some(_), Some(e)) => Err(ConfigError::at(
@@ -364,7 +376,7 @@ fn when(
                 "five fields: minute hour day-of-month month day-of-week, e.g. \"*/30 * * * *\"",
             )
         }),
-        (None, Some(e)) => Schedule::every(e.get_ref())
+        (None, Some(e)) => Schedule::every_of(e.get_ref().0)
             .map(Some)
             .map_err(|err| ConfigError::at(text, e.span(), err.to_string())),
         (None, None) => Ok(None),
@@ -419,12 +431,18 @@ fn timezone(text: &str, tz: Option<&S<String>>) -> Result<Tz, ConfigError> {
         return Ok(Tz::UTC);
     };
     t.get_ref().parse::<Tz>().map_err(|_| {
-        ConfigError::at(
+        let err = ConfigError::at(
             text,
             t.span(),
             format!("unknown time zone {:?}", t.get_ref()),
-        )
-        .help("use an IANA zone name such as \"America/New_York\", \"Europe/Paris\" or \"UTC\"")
+        );
+        let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
+        match error::nearest(t.get_ref().trim(), zones) {
+            Some(near) => err.help(format!("did you mean {near:?}?")),
+            None => err.help(
+                "use an IANA zone name such as \"America/New_York\", \"Europe/Paris\" or \"UTC\"",
+            ),
+        }
     })
 }
 
@@ -526,7 +544,7 @@ fn source(
         preset,
         fetch: Overrides {
             user_agent: user_agent(text, s.user_agent)?,
-            timeout: seconds(text, s.timeout)?,
+            timeout: seconds(s.timeout),
             respect_robots: s.respect_robots.unwrap_or(defaults.fetch.respect_robots),
             private_ok: defaults.fetch.private_ok,
         },

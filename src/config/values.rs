@@ -4,42 +4,34 @@
 use std::time::Duration;
 
 use super::error::ConfigError;
-use super::raw::{Num, S};
+use super::raw::{Dur, Int, Num, S};
 
-pub(super) fn positive(text: &str, v: Option<S<i64>>) -> Result<Option<usize>, ConfigError> {
+pub(super) fn positive(text: &str, v: Option<S<Int>>) -> Result<Option<usize>, ConfigError> {
     match v {
         None => Ok(None),
-        Some(v) if *v.get_ref() >= 1 => Ok(Some(*v.get_ref() as usize)),
+        Some(v) if v.get_ref().0 >= 1 => Ok(Some(v.get_ref().0 as usize)),
         Some(v) => Err(ConfigError::at(
             text,
             v.span(),
-            format!("must be at least 1, not {}", v.get_ref()),
+            format!("must be at least 1, not {}", v.get_ref().0),
         )),
     }
 }
 
-pub(super) fn count(text: &str, v: Option<S<i64>>) -> Result<Option<usize>, ConfigError> {
+pub(super) fn count(text: &str, v: Option<S<Int>>) -> Result<Option<usize>, ConfigError> {
     match v {
-        Some(v) if *v.get_ref() < 0 => Err(ConfigError::at(
+        Some(v) if v.get_ref().0 < 0 => Err(ConfigError::at(
             text,
             v.span(),
-            format!("must be 0 or more, not {}", v.get_ref()),
+            format!("must be 0 or more, not {}", v.get_ref().0),
         )),
-        other => Ok(other.map(|v| *v.get_ref() as usize)),
+        other => Ok(other.map(|v| v.get_ref().0 as usize)),
     }
 }
 
-pub(super) fn seconds(text: &str, v: Option<S<Num>>) -> Result<Option<Duration>, ConfigError> {
-    match v {
-        None => Ok(None),
-        Some(v) => {
-            let secs = v.get_ref().as_f64();
-            Duration::try_from_secs_f64(secs).map(Some).map_err(|_| {
-                ConfigError::at(text, v.span(), format!("{secs} is not a number of seconds"))
-                    .help("write seconds as a number, e.g. 30 or 0.5")
-            })
-        }
-    }
+/// A duration key: checked when read ([`Dur`] takes seconds or text).
+pub(super) fn seconds(v: Option<S<Dur>>) -> Option<Duration> {
+    v.map(|v| v.get_ref().0)
 }
 
 /// A share from 0 to 1 (`min_ratio = 0.3`).

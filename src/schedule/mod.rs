@@ -86,6 +86,16 @@ impl Schedule {
         Ok(Schedule::Every(d))
     }
 
+    /// An interval already read as a duration (the config's `every = 3600` or `"1h"`).
+    pub fn every_of(d: Duration) -> Result<Schedule, ScheduleError> {
+        if d < Duration::from_secs(1) {
+            return Err(ScheduleError::TooShort(
+                humantime::format_duration(d).to_string(),
+            ));
+        }
+        Ok(Schedule::Every(d))
+    }
+
     /// How long after `now` (when the previous run ended) the next run is due.
     pub fn delay_after(&self, now: DateTime<Utc>) -> Duration {
         match self {
