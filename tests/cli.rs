@@ -43,7 +43,19 @@ fn run_writes_feeds_and_reports_each_source() {
         "{stdout}"
     );
     assert!(dir.path().join("feeds/partnerships-html.atom.xml").exists());
+    // The last line says where the files went, the folder shown as people write it.
+    assert!(
+        stdout.ends_with("feeds/: 6 feed files, 6 written; feeds.opml written\n"),
+        "{stdout}"
+    );
     let again = run_in(dir.path(), &["run"]);
+    assert!(
+        texts(&again)
+            .0
+            .ends_with("feeds/: 6 feed files, 0 written; feeds.opml unchanged\n"),
+        "{:?}",
+        texts(&again)
+    );
     assert!(
         texts(&again)
             .0
@@ -55,7 +67,11 @@ fn run_writes_feeds_and_reports_each_source() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
         .collect();
-    assert_eq!(order, ["partnerships", "partnerships-html"], "{order:?}");
+    assert_eq!(
+        order,
+        ["partnerships", "partnerships-html", "feeds/:"],
+        "{order:?}"
+    );
     // -q: nothing at all on success, for cron mail.
     let quiet = run_in(dir.path(), &["run", "-q"]);
     assert_eq!(quiet.status.code(), Some(0));

@@ -344,3 +344,203 @@ fn config_errors_come_all_at_once_in_words_a_user_knows() {
         assert!(!stderr.contains(internal), "{stderr}");
     }
 }
+
+#[test]
+fn a_failed_page_2_is_named_with_its_address_and_keeps_page_1() {
+    use crate::http::{FAST, page_items, render};
+    use crate::server::{Resp, Server};
+    let server = Server::start(|req| {
+        if req.target.contains("Page=2") {
+            Resp::status(404)
+        } else {
+            Resp::html(render(&page_items(1, 5, 28)))
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[output]\ndir = \"feeds\"\nbase_url = \"https://f.example/\"\n{FAST}\n{}",
+        crate::http::source(
+            "news",
+            &server.url("/news/"),
+            "page_param = \"Page\"\nmax_pages = 3"
+        )
+    );
+    std::fs::write(dir.path().join("tagfeed.toml"), config).unwrap();
+    let out = tagfeed()
+        .args(["run", "-c", "tagfeed.toml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let page2 = server.url("/news/?Page=2");
+    assert!(
+        stderr.contains(&format!(
+            "warning: news: page 2 failed, the walk stops there: {page2} answered HTTP 404"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("news  5 entries (5 found, 5 new, 1 warning)"),
+        "{stdout}"
+    );
+}
+
+/// A small tag page: three posts with tags, and a next-page link written with spaces around it.
+const TAG_PAGE: &str = r#"<!DOCTYPE html><html><head><title>Tag x</title></head><body>
+<nav><a href="/">Home</a><a href="/about/">About</a></nav><main>
+<article class="post"><h2><a href="/one/">One</a></h2><time datetime="2024-03-03">3 March</time>
+  <a rel="tag" href="/tag/rust/">rust</a><a rel="tag" href="/tag/cli/">cli</a><p>First.</p></article>
+<article class="post"><h2><a href="/two/">Two</a></h2><time datetime="2024-03-02">2 March</time>
+  <a rel="tag" href="/tag/rust/">rust</a><p>Second.</p></article>
+<article class="post"><h2><a href="/three/">Three</a></h2><time datetime="2024-03-01">1 March</time>
+  <a rel="tag" href="/tag/web/">web</a><p>Third.</p></article>
+</main><a class="next" href="  /tag/x/page/2/  ">Older posts</a></body></html>"#;
+
+#[test]
+fn preview_shows_categories_and_the_next_page_and_says_what_matched_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tag.html"), TAG_PAGE).unwrap();
+    let base = [
+        "preview",
+        "tag.html",
+        "--page-url",
+        "https://blog.example/tag/x/",
+    ];
+    let fields = ["--categories", "a[rel=tag]", "--next-page", "a.next@href"];
+    let run = |extra: &[&str]| {
+        let args = [&base[..], extra].concat();
+        let out = tagfeed()
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = texts(&out);
+        (out.status.code(), stdout, stderr)
+    };
+    let (code, stdout, stderr) = run(&[&["--item", "article.post"], &fields[..]].concat());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("CATEGORIES"), "{stdout}");
+    assert!(stdout.contains("rust, cli"), "{stdout}");
+    assert!(
+        stdout.contains("next page: https://blog.example/tag/x/page/2/\n"),
+        "{stdout}"
+    );
+    let (_, json, _) = run(&[&["--item", "article.post", "--json"], &fields[..]].concat());
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["next_page"], "https://blog.example/tag/x/page/2/");
+    assert_eq!(
+        v["entries"][0]["categories"],
+        serde_json::json!(["rust", "cli"])
+    );
+    assert_eq!(v["selectors"][0]["matches"], 3);
+    // A misspelt item selector: exit 1, with the selector that would match and the page's lists.
+    let (code, stdout, stderr) = run(&["--item", "div.post"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.contains("0 entries"), "{stdout}");
+    assert!(
+        stderr.contains("error: tag.html: item selector \"div.post\" matches nothing on the page"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean \".post\"? It matches 3 elements"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("lists on the page: article.post (3)"),
+        "{stderr}"
+    );
+    // A field that matches in no item: the table still shows, the exit is 1, the hint is inside.
+    let (code, stdout, stderr) = run(&["--item", "article.post", "--date", "tme@datetime"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.contains("3 entries"), "{stdout}");
+    assert!(
+        stderr.contains("did you mean \"time@datetime\"? It matches in 3 items"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn preview_source_alone_reads_that_sources_own_listing() {
+    let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
+    let out = tagfeed()
+        .args(["preview", "--source", "partnerships-html"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("html listing") && stdout.contains("11 entries"),
+        "{stdout}"
+    );
+    let none = tagfeed()
+        .arg("preview")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2), "{:?}", texts(&none));
+}
+
+#[test]
+fn the_preview_command_check_suggests_works_as_written() {
+    use crate::server::{Resp, Server, listing};
+    let server =
+        Server::start(|_| Resp::html(listing(&[("a", "2026-01-02"), ("b", "2026-01-01")])));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("my conf")).unwrap();
+    let config = format!(
+        "[output]\nbase_url = \"https://f.example/\"\n{}\n{}",
+        crate::http::FAST,
+        crate::http::source("news", &server.url("/news/"), "")
+    );
+    std::fs::write(dir.path().join("my conf/feeds.toml"), config).unwrap();
+    let out = tagfeed()
+        .args(["check", "-c", "my conf/feeds.toml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let command = stdout
+        .lines()
+        .find_map(|l| l.split_once("to see what it gives now: "))
+        .map(|(_, c)| c.to_string())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(
+        command,
+        "tagfeed -c 'my conf/feeds.toml' preview --source news"
+    );
+    // Run it as a shell would.
+    let shell = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command.replacen("tagfeed", env!("CARGO_BIN_EXE_tagfeed"), 1))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&shell);
+    assert_eq!(shell.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("2 entries"), "{stdout}");
+}
+
+#[test]
+fn pagination_on_a_saved_file_is_said_to_need_a_url() {
+    let paged = format!("{HTML_SOURCE}next_page = \"a.next@href\"\n");
+    let dir = project(&paged);
+    for command in ["check", "run"] {
+        let out = tagfeed()
+            .arg(command)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let (_, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(
+            stderr.contains(
+                "warning: partnerships-html: select.next_page ignored: a saved file is read alone"
+            ),
+            "{command}: {stderr}"
+        );
+        assert!(stderr.contains("give the listing's `url`"), "{stderr}");
+    }
+}

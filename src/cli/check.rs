@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use clap::Args;
 use serde_json::json;
 use tagfeed::config::{Config, FeedFile};
+use tagfeed::model::Warning;
 use tagfeed::pipeline::{self, PipelineError};
 use tagfeed::source::{self, Input, Source};
 
@@ -30,7 +31,7 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
             g.config.display(),
             config.sources.len(),
             config.merges.len(),
-            config.output.dir.display(),
+            super::shown(&config.output.dir),
             config.output.base_url
         );
     }
@@ -69,8 +70,9 @@ fn check_source(
         Input::Url(u) => {
             if human {
                 outln!(
-                    "{}: fetched from {u} at run time (try `tagfeed preview {u}`)",
-                    s.name
+                    "{}: fetched from {u} at run time; to see what it gives now: {}",
+                    s.name,
+                    preview_command(g, &s.name)
                 );
                 print_files(&files);
             }
@@ -93,13 +95,17 @@ fn check_source(
             return (report, false);
         }
     };
+    let mut built = built;
+    if let Some(why) = s.pagination_ignored() {
+        built.read.normalized.warnings.push(Warning::page(why));
+    }
     let read = &built.read;
     if !a.json {
         print_warnings(g, &s.name, &read.normalized.warnings);
     }
     if human {
         outln!(
-            "{}: {} listing {} ({}): {} entries → \"{}\"",
+            "{}: {} listing {} ({}): {} entries → {:?}",
             s.name,
             format!("{:?}", read.format).to_lowercase(),
             path.display(),
@@ -118,6 +124,29 @@ fn check_source(
     (report, true)
 }
 
+/// The command that previews source `name` as configured, runnable as printed: the config is
+/// named unless it is the default one.
+fn preview_command(g: &Global, name: &str) -> String {
+    let config = g.config.to_string_lossy();
+    let config = if config == tagfeed::config::DEFAULT_PATH {
+        String::new()
+    } else {
+        format!(" -c {}", quoted(&config))
+    };
+    format!("tagfeed{config} preview --source {name}")
+}
+
+/// A path as a shell word: quoted when it holds anything but plain characters.
+fn quoted(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:,=@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 /// What each merge will write (merges are built from the store, so there is nothing to read).
 fn merges(config: &Config, human: bool) -> Vec<serde_json::Value> {
     config
@@ -132,12 +161,7 @@ fn merges(config: &Config, human: bool) -> Vec<serde_json::Value> {
                     .cloned()
                     .chain(m.feeds.iter().map(ToString::to_string))
                     .collect();
-                outln!(
-                    "{}: merge of {} → \"{}\"",
-                    m.name,
-                    inputs.join(", "),
-                    m.title
-                );
+                outln!("{}: merge of {} → {:?}", m.name, inputs.join(", "), m.title);
                 print_files(&files);
             }
             json!({"name": m.name, "title": m.title, "files": files})

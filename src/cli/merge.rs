@@ -31,7 +31,7 @@ pub struct MergeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Output format; default from the file name (.json → json, .atom.xml/.atom → atom, else rss)
-    #[arg(long, value_parser = ["rss", "atom", "json"])]
+    #[arg(long = "output-format", alias = "format", value_name = "FORMAT", value_parser = ["rss", "atom", "json"])]
     pub format: Option<String>,
     /// Title of the merged feed
     #[arg(long, default_value = "Merged feed")]
@@ -92,11 +92,7 @@ pub fn merge(g: &Global, a: &MergeArgs) -> anyhow::Result<Exit> {
     {
         match read {
             Ok((input, warnings)) => {
-                if !g.quiet {
-                    for w in &warnings {
-                        errln!("warning: {arg}: {w}");
-                    }
-                }
+                super::print_warnings(g, arg, &warnings);
                 inputs.push(input);
             }
             Err(e) => {

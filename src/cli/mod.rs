@@ -200,14 +200,64 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Prints warnings about a source unless `-q`.
+/// Prints warnings about a source unless `-q`; warnings alike (the same problem on many items)
+/// are one line with a count.
 fn print_warnings(g: &Global, source: &str, warnings: &[tagfeed::model::Warning]) {
     if g.quiet {
         return;
     }
-    for w in warnings {
-        errln!("warning: {source}: {w}");
+    for line in grouped(warnings) {
+        errln!("warning: {source}: {line}");
     }
+}
+
+/// Warnings as lines, those that differ only in a quoted value or a number folded into the first
+/// of them: `item 1 and 19 more (to item 20): link "/a" is relative…`.
+fn grouped(warnings: &[tagfeed::model::Warning]) -> Vec<String> {
+    let mut groups: Vec<(String, Vec<&tagfeed::model::Warning>)> = Vec::new();
+    for w in warnings {
+        let key = shape(&w.message);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(w),
+            None => groups.push((key, vec![w])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, members)| match (members.as_slice(), members.last()) {
+            ([first, _, ..], Some(last)) => match (first.origin, last.origin) {
+                (Some(from), Some(to)) => format!(
+                    "{from} and {} more (to {to}): {}",
+                    members.len() - 1,
+                    first.message
+                ),
+                _ => format!("{} ({} times)", first.message, members.len()),
+            },
+            _ => members[0].to_string(),
+        })
+        .collect()
+}
+
+/// A message with its quoted values and numbers blanked: what makes two warnings alike.
+fn shape(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                out.push('"');
+            }
+            _ if quoted => {}
+            c if c.is_ascii_digit() => {
+                if !out.ends_with('#') {
+                    out.push('#');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Prints a JSON value on stdout.
@@ -216,7 +266,57 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A path as people read it: `config/../feeds` shown as `feeds`. Lexical only, for messages;
+/// the path used stays as configured.
+fn shown(path: &std::path::Path) -> String {
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let clean: std::path::PathBuf = parts.iter().collect();
+    if clean.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        clean.display().to_string()
+    }
+}
+
 /// Width of the name column: the longest source or merge name.
 fn name_width(config: &Config) -> usize {
     config.feed_names().map(str::len).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use tagfeed::model::{Origin, Warning};
+
+    #[test]
+    fn warnings_alike_are_one_line_with_a_count() {
+        let mut ws: Vec<Warning> = (1..=20)
+            .map(|i| {
+                Warning::at(
+                    Origin::Item(i),
+                    format!(
+                        "link \"/links/{i}\" is relative and there is nothing to resolve it against"
+                    ),
+                )
+            })
+            .collect();
+        ws.insert(3, Warning::at(Origin::Item(4), "no date found"));
+        let lines = super::grouped(&ws);
+        assert_eq!(
+            lines,
+            [
+                "item 1 and 19 more (to item 20): link \"/links/1\" is relative and there is nothing to resolve it against",
+                "item 4: no date found",
+            ]
+        );
+    }
 }

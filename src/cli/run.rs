@@ -84,6 +84,9 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     if let Err(e) = &report.opml {
         errln!("error: {}: {e}", opml::FILE);
     }
+    if !g.quiet && !a.json {
+        outln!("{}", where_files_went(&config, &report));
+    }
     if a.json {
         let sources: Vec<_> = report
             .outcomes
@@ -102,6 +105,29 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
         )?;
     }
     Ok(if failed == 0 { Exit::Ok } else { Exit::Failed })
+}
+
+/// The run's last line: where the files are and how many were written,
+/// `feeds/: 9 files, 3 written (feeds.opml unchanged)`.
+fn where_files_went(config: &tagfeed::config::Config, report: &refresh::RunReport) -> String {
+    let files = report
+        .outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .flat_map(|r| &r.files);
+    let (mut total, mut written) = (0, 0);
+    for f in files {
+        total += 1;
+        written += usize::from(f.outcome == WriteOutcome::Written);
+    }
+    let opml = match &report.opml {
+        Ok((_, WriteOutcome::Written)) => format!("{} written", opml::FILE),
+        Ok((_, WriteOutcome::Unchanged)) => format!("{} unchanged", opml::FILE),
+        Err(_) => format!("{} failed", opml::FILE),
+    };
+    let dir = super::shown(&config.output.dir);
+    let dir = dir.trim_end_matches('/');
+    format!("{dir}/: {total} feed files, {written} written; {opml}")
 }
 
 /// A progress bar on stderr for interactive runs only: never under cron, `-q`, `--json` or a pipe.
@@ -146,7 +172,7 @@ fn summary_line(kind: Kind, r: &Report, width: usize) -> String {
         })
         .collect();
     let read = if r.not_modified {
-        "not modified (304)".to_string()
+        "not modified, 304".to_string()
     } else if r.unchanged {
         "page unchanged".to_string()
     } else if kind == Kind::Merge {

@@ -16,6 +16,7 @@
 mod candidates;
 mod derive;
 mod features;
+pub mod hint;
 mod pair;
 pub mod presets;
 pub mod structured;

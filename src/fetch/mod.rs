@@ -247,7 +247,7 @@ pub enum FetchError {
     )]
     Timeout { url: Url, secs: u64 },
     /// No connection (DNS, refused, TLS).
-    #[error("{url}: cannot connect ({why}); check the address and the network")]
+    #[error("{url}: cannot connect: {why}")]
     Connect { url: Url, why: String },
     /// A redirect loop or chain longer than 5.
     #[error("{url}: a redirect loop or more than 5 redirects; check the source's url")]
@@ -368,7 +368,7 @@ fn classify(e: reqwest::Error, url: &Url, timeout: Duration, connect: Duration) 
         FetchError::Connect {
             url,
             why: format!(
-                "no connection within {} s ([fetch] connect_timeout)",
+                "no connection within {} s; raise [fetch] connect_timeout if the site is slow to answer",
                 connect.as_secs_f32()
             ),
         }
@@ -380,10 +380,8 @@ fn classify(e: reqwest::Error, url: &Url, timeout: Duration, connect: Duration) 
     } else if e.is_redirect() {
         FetchError::Redirects { url }
     } else if e.is_connect() {
-        FetchError::Connect {
-            url,
-            why: root_cause(&e),
-        }
+        let why = connect_failure(&e, &url);
+        FetchError::Connect { url, why }
     } else {
         FetchError::Other {
             url,
@@ -393,6 +391,34 @@ fn classify(e: reqwest::Error, url: &Url, timeout: Duration, connect: Duration) 
 }
 
 /// The innermost error message, which says what actually happened ("connection refused").
+/// Why a connection failed, in the words of the failure: refused (the host is up, nothing
+/// listens), a name that does not resolve, a reset; else what the network said.
+fn connect_failure(e: &(dyn std::error::Error + 'static), url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or(0);
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return format!(
+                        "connection refused: nothing answers at {host}:{port}, so the site is down or the address is wrong"
+                    );
+                }
+                std::io::ErrorKind::ConnectionReset => {
+                    return format!("{host}:{port} reset the connection");
+                }
+                _ => {}
+            }
+        }
+        if err.to_string().starts_with("dns error") {
+            return format!("the name {host} does not resolve in DNS; check its spelling");
+        }
+        cur = err.source();
+    }
+    format!("{}; check the address and the network", root_cause(e))
+}
+
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {

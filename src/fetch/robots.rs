@@ -78,9 +78,16 @@ impl RobotsCache {
                 .or_default()
                 .clone()
         };
-        cell.get_or_init(|| fetch(fetcher, robots, user_agent, agent, private_ok))
-            .await
-            .clone()
+        let rules = cell.get_or_init(|| fetch(fetcher, robots, user_agent, agent, private_ok));
+        rules.await.clone().map_err(|e| match e {
+            // A host that cannot be reached is the page's problem, not robots.txt's: say so
+            // with the page's address. (A robots.txt that is slow to answer stays named.)
+            FetchError::Connect { why, .. } => FetchError::Connect {
+                url: url.clone(),
+                why,
+            },
+            other => other,
+        })
     }
 }
 

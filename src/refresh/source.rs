@@ -280,9 +280,12 @@ fn walk_file(
         detected: known.detected.as_ref(),
         ..PageContext::at(now)
     };
-    let read = pipeline::read_page(source, &loaded, ids, at)?;
+    let mut read = pipeline::read_page(source, &loaded, ids, at)?;
     tracing::info!(source = %source.name, path = %path.display(), bytes = loaded.bytes.len(),
         entries = read.listing.entries.len(), "file read");
+    if let Some(why) = source.pagination_ignored() {
+        read.normalized.warnings.push(Warning::page(why));
+    }
     Ok(Walk {
         pages: vec![read],
         fingerprint: Some(fingerprint),

@@ -258,6 +258,30 @@ impl Source {
         }
     }
 
+    /// For a saved file with pagination settings (`next_page`, `page_param`, `max_pages` over 1):
+    /// why they do nothing. A run reads one file; walking an archive needs its `url`.
+    pub fn pagination_ignored(&self) -> Option<String> {
+        let Input::Path(_) = self.input else {
+            return None;
+        };
+        let next = self.select.as_ref().and_then(|s| s.next_page.as_ref());
+        let keys: Vec<&str> = [
+            next.map(|_| "select.next_page"),
+            self.pagination.page_param.as_ref().map(|_| "page_param"),
+            (self.pagination.max_pages > 1).then_some("max_pages"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!keys.is_empty()).then(|| {
+            format!(
+                "{} ignored: a saved file is read alone, with no next page to fetch; \
+                 give the listing's `url` instead of `path` to walk its older pages",
+                keys.join(", ")
+            )
+        })
+    }
+
     /// The address relative links resolve against: `page_url`, else the URL it is fetched from.
     pub fn page_url(&self) -> Option<&Url> {
         self.page_url.as_ref().or(match &self.input {
