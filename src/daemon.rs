@@ -16,7 +16,7 @@ use crate::config::{self, Config};
 use crate::fetch::{ClientError, FetchSettings, Fetcher};
 use crate::refresh::{self, RunOptions};
 use crate::schedule::Schedule;
-use crate::schedule::scheduler::{self, Job, JobError, JobFuture, Runner, Table};
+use crate::schedule::scheduler::{self, Job, JobDone, JobError, JobFuture, Runner, Table};
 use crate::serve;
 use crate::store::Store;
 
@@ -110,12 +110,26 @@ impl Runner for JobRunner {
                 only: vec![job.name.clone()],
                 ..RunOptions::default()
             };
+            // The scheduler logs the job's one line; what else the job rebuilt is detail.
             let report = refresh::run(&config, &mut store, fetcher, &opts, |o| match &o.result {
-                Ok(r) => tracing::info!(name = %o.name, entries = r.entries, new = r.stored.new,
+                Ok(r) => tracing::debug!(name = %o.name, entries = r.entries, new = r.stored.new,
                     not_modified = r.not_modified, "refreshed"),
                 Err(e) => tracing::error!(name = %o.name, error = %e, "refresh failed"),
             })
             .await;
+            let mut done = JobDone::default();
+            for o in &report.outcomes {
+                let Ok(r) = &o.result else { continue };
+                if o.name == job.name {
+                    done.entries = r.entries;
+                    done.new = r.stored.new;
+                }
+                done.files_written += r
+                    .files
+                    .iter()
+                    .filter(|f| f.outcome == crate::publish::WriteOutcome::Written)
+                    .count();
+            }
             let errors: Vec<String> = report
                 .outcomes
                 .iter()
@@ -123,7 +137,7 @@ impl Runner for JobRunner {
                 .chain(report.opml.err().map(|e| e.to_string()))
                 .collect();
             if errors.is_empty() {
-                Ok(())
+                Ok(done)
             } else {
                 Err(JobError::from(Failures(errors)))
             }

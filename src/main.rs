@@ -10,7 +10,7 @@ use cli::out::errln;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    cli::init_logging(&args.global);
+    cli::init_logging(&args);
     let code = match cli::dispatch(args) {
         Ok(code) => code,
         Err(e) => {

@@ -36,19 +36,25 @@ impl Daemon {
             .args(["serve", "--listen", "127.0.0.1:0", "-v"])
             .args(args)
             .current_dir(dir)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
+        // The address comes on stdout (a script reads it there), the log on stderr.
+        let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
         std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(addr) = line.strip_prefix("listening on http://") {
                     let _ = tx.send(addr.trim_end_matches('/').to_string());
                 }
+            }
+        });
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 sink.lock().unwrap().push_str(&line);
                 sink.lock().unwrap().push('\n');
             }
@@ -595,7 +601,7 @@ fn a_merge_job_builds_from_the_store_without_fetching_its_sources() {
     let d = Daemon::start(dir.path(), &[]);
     let deadline = Instant::now() + Duration::from_secs(30);
     // Four merges, and the source's own first run (slow on a loaded machine) done.
-    while d.log().matches("starting job=both").count() < 4 || site.targets().is_empty() {
+    while d.log().matches("refreshed job=both").count() < 4 || site.targets().is_empty() {
         assert!(
             Instant::now() < deadline,
             "the merge did not run: {}",

@@ -544,3 +544,94 @@ fn pagination_on_a_saved_file_is_said_to_need_a_url() {
         assert!(stderr.contains("give the listing's `url`"), "{stderr}");
     }
 }
+
+/// Spawns tagfeed in `dir`, returns the first stdout line (within 20 s) and the child.
+fn first_line(dir: &std::path::Path, args: &[&str]) -> (String, std::process::Child) {
+    use std::io::BufRead as _;
+    let mut child = tagfeed()
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap_or_default();
+    (line, child)
+}
+
+#[test]
+fn serve_prints_its_address_on_stdout_even_when_quiet() {
+    let dir = project(TEXT_SOURCE);
+    let (line, mut child) = first_line(
+        dir.path(),
+        &["serve", "-q", "--no-schedule", "--listen", "localhost:0"],
+    );
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let rest = texts(&out);
+    let addr = line
+        .strip_prefix("listening on http://127.0.0.1:")
+        .and_then(|l| l.strip_suffix("/\n"))
+        .unwrap_or_else(|| panic!("{line:?} {rest:?}"));
+    assert!(addr.parse::<u16>().is_ok_and(|p| p > 0), "{line:?}");
+    assert!(rest.0.is_empty() && rest.1.is_empty(), "{rest:?}");
+    let bad = tagfeed()
+        .args(["serve", "--listen", "nonsense"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{:?}", texts(&bad));
+    assert!(
+        texts(&bad).1.contains("localhost:8080"),
+        "{:?}",
+        texts(&bad)
+    );
+}
+
+#[test]
+fn the_daemon_logs_one_line_per_refresh_by_default() {
+    let dir = project(&format!("{TEXT_SOURCE}\n[schedule]\nevery = 3600\n"));
+    let mut child = tagfeed()
+        .args(["daemon", "--color", "never"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !dir.path().join("feeds/feeds.opml").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = child.try_wait();
+    let out = child.wait_with_output().unwrap();
+    let (_, stderr) = texts(&out);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("refreshed")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    for field in [
+        "job=partnerships",
+        "entries=11",
+        "new=11",
+        "files_written=3",
+        "next_run=20",
+    ] {
+        assert!(lines[0].contains(field), "{field}: {stderr}");
+    }
+    assert!(
+        !stderr.contains("file read"),
+        "page detail waits for -v: {stderr}"
+    );
+}

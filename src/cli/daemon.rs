@@ -8,7 +8,7 @@ use clap::Args;
 use tagfeed::daemon::{self, Options};
 use tagfeed::serve::Limits;
 
-use super::out::errln;
+use super::out::outln;
 use super::{Exit, Global, load_config, lock, runtime};
 
 #[derive(Debug, Args)]
@@ -16,8 +16,9 @@ pub struct DaemonArgs {}
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port and prints it)
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    /// Address to listen on: 127.0.0.1:8080, localhost:8080, [::1]:8080, or :8080 for every
+    /// interface. Port 0 picks a free port; the address is printed on stdout either way
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = listen_addr)]
     pub listen: SocketAddr,
     /// Only serve the feed folder; refresh nothing
     #[arg(long)]
@@ -50,11 +51,49 @@ pub fn run(g: &Global, serve: Option<&ServeArgs>) -> anyhow::Result<Exit> {
         schedule,
         watch_every: Duration::from_secs(2),
     };
-    let quiet = g.quiet;
+    // Printed even with -q: a script that asked for port 0 needs to know which one it got.
     runtime()?.block_on(daemon::run(config, opts, |addr| {
-        if !quiet {
-            errln!("listening on http://{addr}/");
-        }
+        outln!("listening on http://{addr}/");
     }))?;
     Ok(Exit::Ok)
+}
+
+/// `--listen`: an IP address and port, a host name and port (`localhost:8080`, the first address
+/// it resolves to), or `:PORT` for every interface.
+fn listen_addr(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    if let Some(port) = s.strip_prefix(':') {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("{port:?} is not a port number"))?;
+        return Ok(SocketAddr::from(([0, 0, 0, 0], port)));
+    }
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    use std::net::ToSocketAddrs as _;
+    s.to_socket_addrs()
+        .map_err(|e| {
+            format!("{e}; write e.g. 127.0.0.1:8080, localhost:8080, [::1]:8080 or :8080")
+        })?
+        .next()
+        .ok_or_else(|| format!("{s} resolves to no address"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listen_addr;
+
+    #[test]
+    fn listen_takes_the_usual_spellings() {
+        assert_eq!(
+            listen_addr("127.0.0.1:8080").unwrap().to_string(),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(listen_addr(":8080").unwrap().to_string(), "0.0.0.0:8080");
+        assert_eq!(listen_addr("[::1]:8080").unwrap().to_string(), "[::1]:8080");
+        assert!(listen_addr("localhost:8080").unwrap().ip().is_loopback());
+        assert!(listen_addr("localhost").is_err());
+        assert!(listen_addr(":http").is_err());
+    }
 }

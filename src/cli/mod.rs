@@ -45,6 +45,16 @@ pub struct Global {
     /// Colour in logs: auto (only on a terminal, and not when NO_COLOR is set), always, never
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
+    /// Logs as text, or as one JSON object per line (for log shippers)
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// When logs carry ANSI colours.
@@ -163,21 +173,44 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
-/// Logs go to stderr: errors only with `-q`, warnings by default, `-v` info, `-vv` debug.
-pub fn init_logging(g: &Global) {
+/// Logs go to stderr: errors only with `-q`, warnings by default, `-v` info, `-vv` debug. The
+/// daemon and the server log one info line per refresh by default (`-q`: errors only).
+pub fn init_logging(cli: &Cli) {
+    use tracing::level_filters::LevelFilter;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let g = &cli.global;
+    let long_running = matches!(cli.command, Command::Daemon(_) | Command::Serve(_));
     let level = match (g.quiet, g.verbose) {
-        (true, _) => tracing::Level::ERROR,
-        (false, 0) => tracing::Level::WARN,
-        (false, 1) => tracing::Level::INFO,
-        (false, _) => tracing::Level::DEBUG,
+        (true, _) => LevelFilter::ERROR,
+        (false, 0) => LevelFilter::WARN,
+        (false, 1) => LevelFilter::INFO,
+        (false, _) => LevelFilter::DEBUG,
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
+    // The daemon's own lines (one per refresh, reloads, stopping) show by default; what a
+    // refresh did page by page waits for -v.
+    let mut filter = Targets::new().with_default(level);
+    if long_running && !g.quiet && g.verbose == 0 {
+        filter = filter
+            .with_target("tagfeed::schedule", LevelFilter::INFO)
+            .with_target("tagfeed::daemon", LevelFilter::INFO)
+            .with_target("tagfeed::serve", LevelFilter::INFO);
+    }
+    let logs = tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(g.color.on_stderr())
-        .without_time()
-        .init();
+        .with_target(false);
+    match g.log_format {
+        // A time on every line: a log shipper orders and keeps them.
+        LogFormat::Json => logs.json().with_ansi(false).finish().with(filter).init(),
+        LogFormat::Text => logs
+            .with_ansi(g.color.on_stderr())
+            .without_time()
+            .finish()
+            .with(filter)
+            .init(),
+    }
 }
 
 /// Loads the config named by `--config`.

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{SubsecRound as _, Utc};
 use tokio::sync::watch;
 use tokio::task::{Id, JoinSet};
 use tokio::time::{Instant, sleep_until};
@@ -40,8 +40,19 @@ pub struct Table {
 /// Why a job run failed: logged, and it drives the backoff.
 pub type JobError = Box<dyn std::error::Error + Send + Sync>;
 
+/// What a job run did, for the one line the daemon logs per run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobDone {
+    /// Entries in the job's feed.
+    pub entries: usize,
+    /// Entries seen for the first time.
+    pub new: usize,
+    /// Feed files written (changed).
+    pub files_written: usize,
+}
+
 /// A running job.
-pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<JobDone, JobError>> + Send>>;
 
 /// Runs jobs for the scheduler.
 pub trait Runner: Send + Sync + 'static {
@@ -67,7 +78,7 @@ pub async fn run(
     let mut current = table.borrow_and_update().clone();
     let mut plans: HashMap<String, Plan> = HashMap::new();
     replan(&mut plans, &current, Instant::now());
-    let mut tasks: JoinSet<Result<(), JobError>> = JoinSet::new();
+    let mut tasks: JoinSet<Result<JobDone, JobError>> = JoinSet::new();
     let mut running: HashMap<Id, String> = HashMap::new();
     loop {
         if *shutdown.borrow() {
@@ -76,7 +87,7 @@ pub async fn run(
         let now = Instant::now();
         for plan in plans.values_mut().filter(|p| !p.running && p.next <= now) {
             plan.running = true;
-            tracing::info!(job = %plan.job.name, "starting");
+            tracing::debug!(job = %plan.job.name, "starting");
             let handle = tasks.spawn(runner.run(plan.job.clone()));
             running.insert(handle.id(), plan.job.name.clone());
         }
@@ -119,23 +130,35 @@ pub async fn run(
 
 /// Reschedules a job that ended: its normal schedule plus jitter after success, the backoff plus
 /// jitter after failure.
-fn finished(plan: &mut Plan, result: Result<(), JobError>, table: &Table) {
+/// One line per run: what it did and when the next one is (info), or why it failed (warning).
+fn finished(plan: &mut Plan, result: Result<JobDone, JobError>, table: &Table) {
     plan.running = false;
     let now = Utc::now();
     let interval = plan.job.schedule.interval(now);
-    let wait = match result {
-        Ok(()) => {
+    let wait = match &result {
+        Ok(_) => {
             plan.failures = 0;
             plan.job.schedule.delay_after(now)
         }
-        Err(e) => {
+        Err(_) => {
             plan.failures += 1;
-            let wait = backoff(interval, plan.failures, table.max_backoff);
-            tracing::warn!(job = %plan.job.name, failures = plan.failures, retry_in_s = wait.as_secs(), error = %e, "job failed");
-            wait
+            backoff(interval, plan.failures, table.max_backoff)
         }
     };
-    plan.next = Instant::now() + wait + jitter(interval, table.jitter);
+    let wait = wait + jitter(interval, table.jitter);
+    plan.next = Instant::now() + wait;
+    let next_run = (now + chrono::Duration::from_std(wait).unwrap_or_default())
+        .trunc_subsecs(0)
+        .to_rfc3339();
+    match result {
+        Ok(d) => tracing::info!(
+            job = %plan.job.name, entries = d.entries, new = d.new,
+            files_written = d.files_written, %next_run, "refreshed"
+        ),
+        Err(e) => tracing::warn!(
+            job = %plan.job.name, failures = plan.failures, %next_run, error = %e, "job failed"
+        ),
+    }
 }
 
 /// Brings the plans in line with a (new) table: unchanged jobs keep their state, new ones are due

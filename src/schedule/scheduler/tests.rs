@@ -58,7 +58,7 @@ impl Runner for Handle {
             if n < f.fail_first {
                 Err("boom".into())
             } else {
-                Ok(())
+                Ok(JobDone::default())
             }
         })
     }
