@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use crate::config::{self, Config};
 use crate::fetch::{ClientError, FetchSettings, Fetcher};
+use crate::metrics::Metrics;
 use crate::refresh::{self, RunOptions};
 use crate::schedule::Schedule;
 use crate::schedule::scheduler::{self, Job, JobDone, JobError, JobFuture, Runner, Table};
@@ -58,6 +59,8 @@ pub struct Options {
     pub schedule: bool,
     /// How often to look at the config file for changes.
     pub watch_every: Duration,
+    /// Answer `/status` with 503 while a feed is failing or stale (for load balancers).
+    pub status_503: bool,
 }
 
 /// Why the daemon could not start.
@@ -85,13 +88,15 @@ pub enum DaemonError {
 struct JobRunner {
     config: watch::Receiver<Arc<Config>>,
     fetcher: Mutex<(FetchSettings, Arc<Fetcher>)>,
+    metrics: Arc<Metrics>,
 }
 
 impl JobRunner {
     fn fetcher(&self, settings: &FetchSettings) -> Result<Arc<Fetcher>, ClientError> {
         let mut current = self.fetcher.lock().unwrap_or_else(|p| p.into_inner());
         if current.0 != *settings {
-            *current = (settings.clone(), Arc::new(Fetcher::new(settings.clone())?));
+            let fetcher = Fetcher::new(settings.clone())?.with_metrics(self.metrics.clone());
+            *current = (settings.clone(), Arc::new(fetcher));
         }
         Ok(current.1.clone())
     }
@@ -101,6 +106,7 @@ impl Runner for JobRunner {
     fn run(&self, job: Job) -> JobFuture {
         let config = self.config.borrow().clone();
         let fetcher = self.fetcher(&config.fetch);
+        let metrics = self.metrics.clone();
         Box::pin(async move {
             let fetcher = fetcher?;
             let mut store = Store::open(&config.store.path)?;
@@ -120,15 +126,17 @@ impl Runner for JobRunner {
             let mut done = JobDone::default();
             for o in &report.outcomes {
                 let Ok(r) = &o.result else { continue };
-                if o.name == job.name {
-                    done.entries = r.entries;
-                    done.new = r.stored.new;
-                }
-                done.files_written += r
+                let written = r
                     .files
                     .iter()
                     .filter(|f| f.outcome == crate::publish::WriteOutcome::Written)
                     .count();
+                metrics.feed(&o.name, r.entries, r.stored.new, written);
+                if o.name == job.name {
+                    done.entries = r.entries;
+                    done.new = r.stored.new;
+                }
+                done.files_written += written;
             }
             let errors: Vec<String> = report
                 .outcomes
@@ -136,6 +144,7 @@ impl Runner for JobRunner {
                 .filter_map(|o| o.result.as_ref().err().map(|e| format!("{}: {e}", o.name)))
                 .chain(report.opml.err().map(|e| e.to_string()))
                 .collect();
+            metrics.run(errors.is_empty());
             if errors.is_empty() {
                 Ok(done)
             } else {
@@ -172,11 +181,11 @@ fn reload(
 /// Serves the feed folder on `listener` until `stop` turns true.
 fn spawn_server(
     listener: tokio::net::TcpListener,
-    config: watch::Receiver<Arc<Config>>,
+    state: Arc<serve::ServeState>,
     stop: watch::Receiver<bool>,
     limits: serve::Limits,
 ) -> tokio::task::JoinHandle<()> {
-    let app = serve::router(serve::ServeState::new(config));
+    let app = serve::router(state);
     tokio::spawn(serve::serve(
         listener,
         app,
@@ -215,11 +224,14 @@ pub async fn run(
     let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
     let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
 
+    let metrics = Arc::new(Metrics::default());
     let scheduler = if opts.schedule {
         let settings = config_rx.borrow().fetch.clone();
+        let fetcher = Fetcher::new(settings.clone())?.with_metrics(metrics.clone());
         let runner = Arc::new(JobRunner {
             config: config_rx.clone(),
-            fetcher: Mutex::new((settings.clone(), Arc::new(Fetcher::new(settings)?))),
+            fetcher: Mutex::new((settings, Arc::new(fetcher))),
+            metrics: metrics.clone(),
         });
         Some(tokio::spawn(scheduler::run(
             table_rx,
@@ -230,7 +242,10 @@ pub async fn run(
     } else {
         None
     };
-    let server = listener.map(|l| spawn_server(l, config_rx.clone(), stop_rx.clone(), opts.limits));
+    let server = listener.map(|l| {
+        let state = serve::ServeState::new(config_rx.clone(), metrics.clone(), opts.status_503);
+        spawn_server(l, state, stop_rx.clone(), opts.limits)
+    });
 
     let mut seen = stamp(&opts.config_path);
     let mut poll = tokio::time::interval(opts.watch_every);

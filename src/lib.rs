@@ -7,7 +7,8 @@
 //!
 //! - the vocabulary every stage shares: [`model`] (entries, feeds, formats, the rules for links,
 //!   titles and dates), [`text`] and [`date`] (clean-up and date reading), [`filter`] and
-//!   [`schedule`] (settings types that sources and merges share);
+//!   [`schedule`] (settings types that sources and merges share), [`metrics`] (the counters a
+//!   long-running process keeps);
 //! - the stages, in flow order: [`fetch`] and [`source`] (bytes of a page, and what a source is) →
 //!   [`extract`] (raw entries) → [`normalize`] (entries: ids, links, dates), with [`detect`]
 //!   finding the selectors of pages that come without → [`store`] → [`merge`] → [`render`];
@@ -26,6 +27,7 @@ pub mod text;
 
 pub mod date;
 pub mod filter;
+pub mod metrics;
 pub mod schedule;
 
 pub mod fetch;

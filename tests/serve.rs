@@ -460,7 +460,7 @@ fn idle_connections_beyond_the_file_limit_do_not_lock_readers_out() {
 }
 
 #[test]
-fn index_lists_every_feed_and_health_reports() {
+fn index_lists_every_feed_and_status_reports() {
     let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
     // Break one source after a first good run: it keeps being served, the index shows why.
     assert_eq!(run_in(dir.path(), &["run", "-q"]).status.code(), Some(0));
@@ -486,9 +486,11 @@ fn index_lists_every_feed_and_health_reports() {
         ] {
             assert!(
                 html.contains(&format!("<link rel=\"alternate\" type=\"{t}\""))
-                    && html.contains(&format!("href=\"https://feeds.example.org/{name}.{f}\"")),
+                    && html.contains(&format!("href=\"{name}.{f}\"")),
                 "{name}.{f} missing from the index"
             );
+            // Relative to the index, so each link works on this server, not only at base_url.
+            assert_eq!(get(&d.addr, &format!("/{name}.{f}")).status, 200);
         }
     }
     assert!(
@@ -504,13 +506,42 @@ fn index_lists_every_feed_and_health_reports() {
         200,
         "the last good feed is still served"
     );
+    assert!(html.contains("href=\"feeds.opml\""), "{html}");
+    // Liveness: the process serves, whatever the feeds do.
     let health = get(&d.addr, "/health");
-    assert_eq!(health.status, 503);
-    let v: serde_json::Value = serde_json::from_slice(&health.body).unwrap();
+    assert_eq!(health.status, 200);
+    // Status: every feed, 200 by default with the trouble in the JSON.
+    let status = get(&d.addr, "/status");
+    assert_eq!(status.status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&status.body).unwrap();
     assert_eq!(v["ok"], false);
     assert_eq!(v["feeds"][0]["status"], "ok");
     assert_eq!(v["feeds"][1]["status"], "failing");
+    // Metrics: what was asked so far, in the Prometheus text format.
+    let metrics = get(&d.addr, "/metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/openmetrics-text")),
+        "{:?}",
+        metrics.header("content-type")
+    );
+    let text = metrics.text();
+    assert!(
+        text.contains("tagfeed_http_requests_total{code=\"200\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tagfeed_http_request_duration_seconds_count"),
+        "{text}"
+    );
     d.stop();
+    // A load balancer that should route around stale feeds asks for 503.
+    let strict = Daemon::start(dir.path(), &["--no-schedule", "--status-503"]);
+    assert_eq!(get(&strict.addr, "/status").status, 503);
+    assert_eq!(get(&strict.addr, "/health").status, 200);
+    strict.stop();
 }
 
 #[test]
@@ -542,6 +573,16 @@ fn the_daemon_picks_up_new_entries_and_survives_a_broken_reload() {
         }
     };
     wait_for("Article first", &d.addr);
+    // The scheduler's work shows in /metrics: runs, fetches, entries, files.
+    let text = get(&d.addr, "/metrics").text();
+    for line in [
+        "tagfeed_runs_total{outcome=\"ok\"}",
+        "tagfeed_fetches_total{outcome=\"2xx\"}",
+        "tagfeed_feed_entries{feed=\"site\"} 1",
+        "tagfeed_entries_new_total 1",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
     items.lock().unwrap().insert(0, ("second", "2026-01-02"));
     let feed = wait_for("Article second", &d.addr);
     assert!(feed.contains("Article first"), "the old entry stays");

@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// Only serve the feed folder; refresh nothing
     #[arg(long)]
     pub no_schedule: bool,
+    /// Answer /status with 503 while a feed is failing, stale or never run (for a load balancer
+    /// that should route around this server); default 200 with the details in the JSON
+    #[arg(long)]
+    pub status_503: bool,
     /// Most client connections open at once (kept under the open-file limit)
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub max_connections: usize,
@@ -50,6 +54,7 @@ pub fn run(g: &Global, serve: Option<&ServeArgs>) -> anyhow::Result<Exit> {
         }),
         schedule,
         watch_every: Duration::from_secs(2),
+        status_503: serve.is_some_and(|s| s.status_503),
     };
     // Printed even with -q: a script that asked for port 0 needs to know which one it got.
     runtime()?.block_on(daemon::run(config, opts, |addr| {

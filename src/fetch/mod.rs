@@ -278,6 +278,8 @@ pub struct Fetcher {
     settings: FetchSettings,
     gates: Gates,
     robots: RobotsCache,
+    /// Where fetches are counted, in a long-running process.
+    metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
 }
 
 /// An error building the HTTP client (TLS setup).
@@ -295,7 +297,14 @@ impl Fetcher {
             gates: Gates::new(settings.concurrency),
             robots: RobotsCache::default(),
             settings,
+            metrics: None,
         })
+    }
+
+    /// Counts every fetch in `metrics` (for `serve`'s /metrics).
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Fetcher {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The HTTP client, built on first use.
@@ -351,7 +360,26 @@ impl Fetcher {
         how: &Overrides,
         validators: Option<&Validators>,
     ) -> Result<Response, FetchError> {
-        self.follow(self.request(url, how, validators)).await
+        let result = self.follow(self.request(url, how, validators)).await;
+        if let Some(m) = &self.metrics {
+            match &result {
+                Ok(Response::Page(_)) | Err(FetchError::TooLarge { .. }) => m.fetch(Some(200)),
+                Ok(Response::NotModified) => m.fetch(Some(304)),
+                Err(
+                    FetchError::Status { status, .. }
+                    | FetchError::RetryLater { status, .. }
+                    | FetchError::StillBusy { status, .. },
+                ) => m.fetch(Some(*status)),
+                Err(
+                    FetchError::Timeout { .. }
+                    | FetchError::Connect { .. }
+                    | FetchError::Other { .. },
+                ) => m.fetch(None),
+                // Refused before asking (robots.txt, a private address, a bad redirect).
+                Err(_) => {}
+            }
+        }
+        result
     }
 
     /// `retry_delay` × 2^attempt, plus up to 50 % jitter so retries from many runs spread out.
