@@ -635,3 +635,98 @@ fn the_daemon_logs_one_line_per_refresh_by_default() {
         "page detail waits for -v: {stderr}"
     );
 }
+
+#[test]
+fn init_writes_a_starter_config_that_passes_check_and_never_overwrites() {
+    use crate::server::{Resp, Server};
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = tagfeed()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = texts(&out);
+        (out.status.code(), stdout, stderr)
+    };
+    let (code, stdout, stderr) = run(&["init"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("wrote config/tagfeed.toml"), "{stdout}");
+    let (code, _, stderr) = run(&["check"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let before = std::fs::read(dir.path().join("config/tagfeed.toml")).unwrap();
+    let (code, _, stderr) = run(&["init"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("never overwrites"), "{stderr}");
+    assert_eq!(
+        std::fs::read(dir.path().join("config/tagfeed.toml")).unwrap(),
+        before
+    );
+    // With a URL: the source is the one `suggest` detects, and a run builds its feed.
+    let server = Server::start(|req| match req.target.as_str() {
+        "/robots.txt" => Resp::status(404),
+        _ => Resp::html(TAG_PAGE),
+    });
+    let url = server.url("/tag/x/");
+    let (code, _, stderr) = run(&["init", "-c", "site.toml", url.as_str()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let text = std::fs::read_to_string(dir.path().join("site.toml")).unwrap();
+    assert!(text.contains(&format!("url = \"{url}\"")), "{text}");
+    let (code, stdout, stderr) = run(&["run", "-c", "site.toml"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("3 entries"), "{stdout}");
+}
+
+#[test]
+fn a_source_removed_from_the_config_is_kept_until_forgotten() {
+    let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
+    let run = |args: &[&str]| {
+        let out = tagfeed()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = texts(&out);
+        (out.status.code(), stdout, stderr)
+    };
+    assert_eq!(run(&["run"]).0, Some(0));
+    let toml = dir.path().join("config/tagfeed.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, text.replace(HTML_SOURCE, "")).unwrap();
+    let (code, _, stderr) = run(&["run"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: partnerships-html is no longer in the config; 11 stored entries and its files \
+             feeds/partnerships-html.rss.xml, feeds/partnerships-html.atom.xml, feeds/partnerships-html.json \
+             are kept. `tagfeed forget partnerships-html` removes them"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        dir.path().join("feeds/partnerships-html.rss.xml").exists(),
+        "a run never removes"
+    );
+    let (_, json, _) = run(&["run", "--json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["orphans"][0]["name"], "partnerships-html");
+    assert_eq!(v["orphans"][0]["entries"], 11);
+    // forget refuses what the config still has, and names what it does not know.
+    assert_eq!(run(&["forget", "partnerships"]).0, Some(2));
+    assert_eq!(run(&["forget", "never-was"]).0, Some(1));
+    let (code, stdout, stderr) = run(&["forget", "partnerships-html"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with(
+            "partnerships-html: forgot 11 stored entries, removed feeds/partnerships-html.rss.xml"
+        ),
+        "{stdout}"
+    );
+    assert!(!dir.path().join("feeds/partnerships-html.rss.xml").exists());
+    assert!(
+        dir.path().join("feeds/partnerships.rss.xml").exists(),
+        "the others stay"
+    );
+    let (_, _, stderr) = run(&["run"]);
+    assert!(!stderr.contains("no longer in the config"), "{stderr}");
+}

@@ -2,12 +2,15 @@
 
 mod check;
 mod daemon;
+mod extras;
+mod forget;
+mod init;
 mod merge;
 pub mod out;
 mod preview;
 mod run;
 mod status;
-mod suggest;
+pub(crate) mod suggest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,8 +33,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes, shown under their own heading in every `--help`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Config file; relative paths inside it start at its folder
     #[arg(long, short = 'c', global = true, default_value = tagfeed::config::DEFAULT_PATH)]
@@ -103,6 +107,14 @@ pub enum Command {
     Daemon(daemon::DaemonArgs),
     /// Serve the feeds over HTTP, and refresh them on schedule unless --no-schedule
     Serve(daemon::ServeArgs),
+    /// Remove what is kept for feeds gone from the config: stored entries and feed files
+    Forget(forget::ForgetArgs),
+    /// Write a starter config that passes `check` (with a URL: its source detected by `suggest`)
+    Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(extras::CompletionsArgs),
+    /// Print the man page (roff), e.g. `tagfeed man > /usr/local/share/man/man1/tagfeed.1`
+    Man,
 }
 
 /// Process exit codes, documented in README.md. Errors map to them in one place, [`exit_code`].
@@ -170,6 +182,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Merge(a) => merge::merge(&cli.global, &a),
         Command::Daemon(_) => daemon::run(&cli.global, None),
         Command::Serve(a) => daemon::run(&cli.global, Some(&a)),
+        Command::Init(a) => init::init(&cli.global, &a),
+        Command::Forget(a) => forget::forget(&cli.global, &a),
+        Command::Completions(a) => extras::completions(&a),
+        Command::Man => extras::man(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! ends our output quietly instead of a panic, and a write that really fails (a full disk behind
 //! `> file`) is reported once at the end, with exit 1.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Mutex;
@@ -12,9 +13,30 @@ static CLOSED: AtomicBool = AtomicBool::new(false);
 /// The first write error that was not a closed pipe.
 static FAILED: Mutex<Option<io::Error>> = Mutex::new(None);
 
+thread_local! {
+    /// While [`capture`] runs: what would have gone to stdout.
+    static CAPTURED: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, keeping what it prints on stdout instead of printing it (`init` writes what
+/// `suggest` prints into the new config).
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String) {
+    CAPTURED.with(|c| *c.borrow_mut() = Some(String::new()));
+    let result = f();
+    let text = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (result, text)
+}
+
 /// Writes to stdout. A closed pipe ends the output; any other error is kept for [`finish`].
 pub fn stdout(args: fmt::Arguments<'_>) {
-    if CLOSED.load(Ordering::Relaxed) {
+    let kept = CAPTURED.with(|c| match c.borrow_mut().as_mut() {
+        Some(text) => {
+            let _ = fmt::Write::write_fmt(text, args);
+            true
+        }
+        None => false,
+    });
+    if kept || CLOSED.load(Ordering::Relaxed) {
         return;
     }
     let mut out = io::stdout().lock();

@@ -87,6 +87,19 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     if !g.quiet && !a.json {
         outln!("{}", where_files_went(&config, &report));
     }
+    // Feeds gone from the config keep their history until `forget`; say so, never act on it.
+    let orphans = match g.quiet && !a.json {
+        true => Vec::new(),
+        false => refresh::orphans(&config, &store).unwrap_or_else(|e| {
+            errln!("warning: cannot look for feeds gone from the config: {e}");
+            Vec::new()
+        }),
+    };
+    if !a.json {
+        for o in &orphans {
+            errln!("warning: {}", orphan_line(o));
+        }
+    }
     if a.json {
         let sources: Vec<_> = report
             .outcomes
@@ -100,9 +113,14 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
             Ok((path, outcome)) => json!({"path": path, "outcome": outcome}),
             Err(e) => json!({"error": e.to_string()}),
         };
-        print_json(
-            &json!({"ok": failed == 0, "failed": failed, "sources": sources, "opml": opml}),
-        )?;
+        let orphans: Vec<_> = orphans
+            .iter()
+            .map(|o| json!({"name": o.name, "entries": o.entries, "files": o.files}))
+            .collect();
+        print_json(&json!({
+            "ok": failed == 0, "failed": failed, "sources": sources, "opml": opml,
+            "orphans": orphans,
+        }))?;
     }
     Ok(if failed == 0 { Exit::Ok } else { Exit::Failed })
 }
@@ -128,6 +146,27 @@ fn where_files_went(config: &tagfeed::config::Config, report: &refresh::RunRepor
     let dir = super::shown(&config.output.dir);
     let dir = dir.trim_end_matches('/');
     format!("{dir}/: {total} feed files, {written} written; {opml}")
+}
+
+/// What is kept of a feed gone from the config, and how to remove it.
+fn orphan_line(o: &refresh::Orphan) -> String {
+    let mut kept = Vec::new();
+    if o.entries > 0 {
+        kept.push(format!("{} stored entries", o.entries));
+    }
+    if !o.files.is_empty() {
+        let files: Vec<String> = o.files.iter().map(|f| super::shown(f)).collect();
+        kept.push(format!("its files {}", files.join(", ")));
+    }
+    if kept.is_empty() {
+        kept.push("its run state".into());
+    }
+    format!(
+        "{} is no longer in the config; {} are kept. `tagfeed forget {}` removes them",
+        o.name,
+        kept.join(" and "),
+        o.name
+    )
 }
 
 /// A progress bar on stderr for interactive runs only: never under cron, `-q`, `--json` or a pipe.

@@ -9,6 +9,7 @@
 mod external;
 mod guard;
 mod merge;
+mod orphans;
 mod run;
 mod source;
 
@@ -22,6 +23,7 @@ use crate::publish::{FileReport, PublishError};
 use crate::source::{Input, SourceError};
 use crate::store::StoreError;
 
+pub use orphans::{Orphan, files_of, orphans};
 pub use run::{Kind, Outcome, RunOptions, RunReport, run};
 pub use source::next_page_url;
 

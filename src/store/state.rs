@@ -225,6 +225,44 @@ impl Store {
         Ok(())
     }
 
+    /// Every feed name the store holds something for: entries, run state or merge ids. What the
+    /// config no longer names is orphaned (`tagfeed forget` removes it).
+    pub fn names(&self) -> Result<Vec<String>, StoreError> {
+        let what = || "list the stored feeds".to_string();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT source FROM entries UNION SELECT name FROM sources \
+                 UNION SELECT feed FROM aliases UNION SELECT name FROM checks ORDER BY 1",
+            )
+            .op(what)?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .op(what)?
+            .collect::<Result<Vec<_>, _>>()
+            .op(what)?;
+        Ok(names)
+    }
+
+    /// Removes everything stored for `name` (entries, run state, merge ids, checks) in one
+    /// transaction; returns how many entries went.
+    pub fn forget(&mut self, name: &str) -> Result<usize, StoreError> {
+        let what = || format!("forget {name}");
+        let tx = self.conn.transaction().op(what)?;
+        let entries = tx
+            .execute("DELETE FROM entries WHERE source = ?1", [name])
+            .op(what)?;
+        for sql in [
+            "DELETE FROM sources WHERE name = ?1",
+            "DELETE FROM aliases WHERE feed = ?1",
+            "DELETE FROM checks WHERE name = ?1",
+        ] {
+            tx.execute(sql, [name]).op(what)?;
+        }
+        tx.commit().op(what)?;
+        Ok(entries)
+    }
+
     /// The run state of `source` (default when it never ran), with its count of stored entries.
     pub fn state(&self, source: &str) -> Result<SourceState, StoreError> {
         let what = || format!("read the state of {source}");
