@@ -730,3 +730,69 @@ fn a_source_removed_from_the_config_is_kept_until_forgotten() {
     let (_, _, stderr) = run(&["run"]);
     assert!(!stderr.contains("no longer in the config"), "{stderr}");
 }
+
+#[test]
+fn the_readme_config_reference_is_a_valid_config() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("## Config reference").expect("the section")..];
+    let block = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a toml block");
+    let config = tagfeed::config::parse(block).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.sources.len(), 2);
+    assert_eq!(config.merges.len(), 1);
+    // Every table it shows is the one a run reads.
+    assert!(config.sources[0].select.is_some() || config.sources[0].preset.is_some());
+}
+
+#[test]
+fn completions_and_the_man_page_cover_every_command() {
+    let commands = [
+        "run",
+        "check",
+        "preview",
+        "suggest",
+        "status",
+        "merge",
+        "daemon",
+        "serve",
+        "init",
+        "forget",
+        "completions",
+        "man",
+    ];
+    let out = tagfeed().arg("man").output().unwrap();
+    let man = texts(&out).0;
+    assert!(man.contains(".TH tagfeed 1"), "{man}");
+    for c in commands {
+        assert!(
+            man.contains(&format!("tagfeed\\-{c}(1)")),
+            "{c} missing from the man page"
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = tagfeed().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let script = texts(&out).0;
+        for c in commands {
+            assert!(script.contains(c), "{shell}: {c}");
+        }
+        assert!(script.contains("config"), "{shell}");
+    }
+    // The bash script is valid bash.
+    let out = tagfeed().args(["completions", "bash"]).output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tagfeed.bash");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output();
+    match check {
+        Ok(check) => assert!(check.status.success(), "{:?}", texts(&check)),
+        Err(e) => eprintln!("bash not found ({e}); the completion script was not syntax-checked"),
+    }
+}
