@@ -329,6 +329,7 @@ fn exit_codes_follow_the_kind_of_error() {
         stderr.contains(&format!("cannot listen on {addr}")),
         "{stderr}"
     );
+    assert_eq!(stderr.matches("in use").count(), 1, "said once: {stderr}");
     // Config errors stay 2.
     std::fs::write(dir.path().join("config/tagfeed.toml"), "[output]\n").unwrap();
     assert_eq!(run_in(dir.path(), &["run"]).status.code(), Some(2));

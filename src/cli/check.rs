@@ -108,7 +108,7 @@ fn check_source(
             "{}: {} listing {} ({}): {} entries → {:?}",
             s.name,
             format!("{:?}", read.format).to_lowercase(),
-            path.display(),
+            super::shown(path),
             read.encoding,
             built.feed.entries.len(),
             built.feed.title
@@ -180,7 +180,7 @@ fn print_files(files: &[serde_json::Value]) {
     for f in files {
         outln!(
             "  {} <{}>",
-            f["path"].as_str().unwrap_or_default(),
+            super::shown(std::path::Path::new(f["path"].as_str().unwrap_or_default())),
             f["url"].as_str().unwrap_or_default()
         );
     }

@@ -1,5 +1,5 @@
-//! `tagfeed completions SHELL` and `tagfeed man`: generated from the CLI definition itself, so
-//! they never fall behind the options.
+//! `tagfeed completions SHELL`, `tagfeed man` and `tagfeed schema`: generated from the CLI
+//! definition and the config's types themselves, so they never fall behind.
 
 use clap::{Args, CommandFactory as _};
 
@@ -18,6 +18,15 @@ pub fn completions(a: &CompletionsArgs) -> anyhow::Result<Exit> {
     let mut script = Vec::new();
     clap_complete::generate(a.shell, &mut Cli::command(), "tagfeed", &mut script);
     out!("{}", String::from_utf8_lossy(&script));
+    Ok(Exit::Ok)
+}
+
+/// Prints the config's JSON Schema, for editors.
+pub fn schema() -> anyhow::Result<Exit> {
+    out!(
+        "{}\n",
+        serde_json::to_string_pretty(&tagfeed::config::schema())?
+    );
     Ok(Exit::Ok)
 }
 

@@ -115,6 +115,8 @@ pub enum Command {
     Completions(extras::CompletionsArgs),
     /// Print the man page (roff), e.g. `tagfeed man > /usr/local/share/man/man1/tagfeed.1`
     Man,
+    /// Print the config file's JSON Schema, for editors that validate and complete TOML
+    Schema,
 }
 
 /// Process exit codes, documented in README.md. Errors map to them in one place, [`exit_code`].
@@ -186,6 +188,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Forget(a) => forget::forget(&cli.global, &a),
         Command::Completions(a) => extras::completions(&a),
         Command::Man => extras::man(),
+        Command::Schema => extras::schema(),
     }
 }
 

@@ -76,7 +76,15 @@ impl ConfigError {
     }
 
     /// All of `errors` as one, in file order (the first carries the others); `None` for none.
-    pub fn many(mut errors: Vec<ConfigError>) -> Option<ConfigError> {
+    pub fn many(errors: Vec<ConfigError>) -> Option<ConfigError> {
+        // Errors that carry others are taken apart: one flat list.
+        let mut errors: Vec<ConfigError> = errors
+            .into_iter()
+            .flat_map(|mut e| {
+                let also = std::mem::take(&mut e.also);
+                std::iter::once(e).chain(also)
+            })
+            .collect();
         errors.sort_by_key(|e| e.location);
         errors.dedup();
         let mut errors = errors.into_iter();

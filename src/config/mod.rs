@@ -7,6 +7,7 @@
 //! where feeds go, the store, the daemon's defaults and merges.
 
 mod error;
+mod kinds;
 mod raw;
 mod validate;
 mod values;
@@ -272,6 +273,48 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let mut config = parse(&text).map_err(|e| e.in_file(path))?;
     config.resolve_paths(path.parent().unwrap_or(Path::new("")));
     Ok(config)
+}
+
+/// The config file's JSON Schema (draft 2020-12), made from the types the parser reads, so it
+/// lists exactly the keys a config may have: editors validate and complete configs with it
+/// (`#:schema` in Taplo / Even Better TOML, or `tagfeed schema > tagfeed.schema.json`).
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(raw::RawConfig);
+    schema.insert("title".into(), "tagfeed config".into());
+    let mut value = schema.to_value();
+    without_null(&mut value);
+    value
+}
+
+/// TOML has no null: a key that may be left out is not also nullable, so every `null` schemars
+/// adds for an optional key is taken out again.
+fn without_null(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(map) = v else {
+        if let Value::Array(items) = v {
+            items.iter_mut().for_each(without_null);
+        }
+        return;
+    };
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [only] = types.as_slice() {
+            let only = only.clone();
+            map.insert("type".into(), only);
+        }
+    }
+    if let Some(Value::Array(any)) = map.get_mut("anyOf") {
+        any.retain(|s| s.get("type").is_none_or(|t| t != "null"));
+        if let [only] = any.as_slice()
+            && let Value::Object(only) = only.clone()
+        {
+            map.remove("anyOf");
+            for (k, v) in only {
+                map.entry(k).or_insert(v);
+            }
+        }
+    }
+    map.values_mut().for_each(without_null);
 }
 
 /// Validates config text. Paths stay as written.

@@ -467,3 +467,20 @@ fn every_problem_of_a_file_is_reported_at_once_in_file_order() {
     .unwrap_err();
     assert_eq!(e.all().count(), 1, "{e}");
 }
+
+#[test]
+fn every_problem_of_one_source_is_reported() {
+    let e = parse(&with_source(
+        "timezone = \"Mars/Olympus\"\nmax_items = 0\nmin_ratio = 3\ninclude = [\"(\"]\n",
+    ))
+    .unwrap_err();
+    let all: Vec<String> = e.all().map(|one| one.to_string()).collect();
+    assert_eq!(all.len(), 4, "{all:#?}");
+    assert!(all[0].contains("source[0].timezone"), "{all:#?}");
+    assert!(
+        all[1].contains("source[0].max_items: must be at least 1"),
+        "{all:#?}"
+    );
+    assert!(all[2].contains("source[0].min_ratio"), "{all:#?}");
+    assert!(all[3].contains("invalid regular expression"), "{all:#?}");
+}

@@ -508,6 +508,8 @@ fn choice(
     Ok((None, Some(choice)))
 }
 
+/// One `[[source]]`, every problem in it reported (each key on its own; a key that is wrong
+/// leaves its default in place so the others can still be checked).
 fn source(
     text: &str,
     s: S<RawSource>,
@@ -515,18 +517,33 @@ fn source(
 ) -> Result<(Source, Range<usize>), ConfigError> {
     let table_span = s.span();
     let s = s.into_inner();
-    let (name, name_span) = slug(text, s.name, table_span.clone())?;
+    let mut errs = Vec::new();
+    let e = &mut errs;
+    let named = keep(e, slug(text, s.name, table_span.clone()));
     let key = format!("source[{index}]");
-    let input = input(text, s.path, s.url, table_span.clone(), &key)?;
-    let page_url = s.page_url.as_ref().map(|u| web_url(text, u)).transpose()?;
+    let input = keep(e, input(text, s.path, s.url, table_span.clone(), &key));
+    let page_url = keep(e, s.page_url.as_ref().map(|u| web_url(text, u)).transpose()).flatten();
     let rules = DateRules {
-        timezone: timezone(text, s.timezone.as_ref())?,
+        timezone: keep(e, timezone(text, s.timezone.as_ref())).unwrap_or(Tz::UTC),
         day_first: s.day_first.unwrap_or(false),
     };
-    let (select, preset) = choice(text, s.preset, s.select)?;
+    let (select, preset) = keep(e, choice(text, s.preset, s.select)).unwrap_or_default();
     let selects = select.is_some() || preset.is_some();
-    let format = listing_format(text, s.format, selects, table_span)?;
-    let max_pages = positive(text, s.max_pages)?.unwrap_or(1);
+    let format = keep(e, listing_format(text, s.format, selects, table_span)).flatten();
+    let max_pages = keep(e, positive(text, s.max_pages)).flatten().unwrap_or(1);
+    let max_items = keep(e, positive(text, s.max_items)).flatten();
+    let user_agent = keep(e, user_agent(text, s.user_agent)).flatten();
+    let backfill_pages = keep(e, positive(text, s.backfill_pages)).flatten();
+    let keep_days = keep(e, positive(text, s.keep_days)).flatten();
+    let keep_items = keep(e, positive(text, s.keep_items)).flatten();
+    let min_items = keep(e, count(text, s.min_items)).flatten();
+    let min_ratio = keep(e, ratio(text, s.min_ratio)).flatten();
+    let filter = keep(e, filter(text, s.include, s.exclude, s.since, &rules)).unwrap_or_default();
+    let schedule = keep(e, when(text, s.schedule, s.every)).flatten();
+    let problems = ConfigError::many(errs);
+    let (Some((name, name_span)), Some(input), None) = (named, input, &problems) else {
+        return Err(problems.unwrap_or_else(|| ConfigError::at(text, 0..0, "invalid source")));
+    };
     let defaults = Source::new(name, input);
     let source = Source {
         title: s.title.map(S::into_inner),
@@ -539,11 +556,11 @@ fn source(
         categories: s
             .categories
             .map(|c| c.into_iter().map(S::into_inner).collect()),
-        max_items: positive(text, s.max_items)?,
+        max_items,
         select,
         preset,
         fetch: Overrides {
-            user_agent: user_agent(text, s.user_agent)?,
+            user_agent,
             timeout: seconds(s.timeout),
             respect_robots: s.respect_robots.unwrap_or(defaults.fetch.respect_robots),
             private_ok: defaults.fetch.private_ok,
@@ -551,19 +568,18 @@ fn source(
         pagination: Pagination {
             page_param: s.page_param.map(S::into_inner),
             max_pages,
-            backfill_pages: positive(text, s.backfill_pages)?
-                .unwrap_or(max_pages.max(DEFAULT_BACKFILL_PAGES)),
+            backfill_pages: backfill_pages.unwrap_or(max_pages.max(DEFAULT_BACKFILL_PAGES)),
         },
         retention: Retention {
-            keep_days: positive(text, s.keep_days)?.map(|d| d as u32),
-            keep_items: positive(text, s.keep_items)?,
+            keep_days: keep_days.map(|d| d as u32),
+            keep_items,
         },
         guard: Guard {
-            min_items: count(text, s.min_items)?,
-            min_ratio: ratio(text, s.min_ratio)?.unwrap_or(defaults.guard.min_ratio),
+            min_items,
+            min_ratio: min_ratio.unwrap_or(defaults.guard.min_ratio),
         },
-        filter: filter(text, s.include, s.exclude, s.since, &rules)?,
-        schedule: when(text, s.schedule, s.every)?,
+        filter,
+        schedule,
         ..defaults
     };
     Ok((source, name_span))

@@ -9,6 +9,7 @@
 mod external;
 mod guard;
 mod merge;
+mod next;
 mod orphans;
 mod run;
 mod source;
@@ -23,9 +24,9 @@ use crate::publish::{FileReport, PublishError};
 use crate::source::{Input, SourceError};
 use crate::store::StoreError;
 
+pub use next::next_page_url;
 pub use orphans::{Orphan, files_of, orphans};
 pub use run::{Kind, Outcome, RunOptions, RunReport, run};
-pub use source::next_page_url;
 
 /// Why a source, feed or merge produced no feed. Its previously published files are left untouched.
 #[derive(Debug, thiserror::Error)]
