@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{HTML_SOURCE, TEXT_SOURCE, fixture, project, tagfeed, texts};
+use crate::support::{HTML_SOURCE, TEXT_SOURCE, fixture, project, run_in, tagfeed, texts};
 
 use super::TAG_PAGE;
 
@@ -105,11 +105,7 @@ fn config_errors_come_all_at_once_in_words_a_user_knows() {
         "timezone = \"America/NewYork\"\nmax_items = \"fifty\"\nsumary = \"x\"",
     ) + "\n[fetch]\ntimeout = \"30s\"\nretry_delay = \"soon\"\n";
     let dir = project(&broken);
-    let out = tagfeed()
-        .arg("check")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["check"]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
@@ -164,11 +160,7 @@ fn a_failed_page_2_is_named_with_its_address_and_keeps_page_1() {
         )
     );
     std::fs::write(dir.path().join("tagfeed.toml"), config).unwrap();
-    let out = tagfeed()
-        .args(["run", "-c", "tagfeed.toml"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["run", "-c", "tagfeed.toml"]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let page2 = server.url("/news/?Page=2");
@@ -250,22 +242,14 @@ fn preview_shows_categories_and_the_next_page_and_says_what_matched_nothing() {
 #[test]
 fn preview_source_alone_reads_that_sources_own_listing() {
     let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
-    let out = tagfeed()
-        .args(["preview", "--source", "partnerships-html"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["preview", "--source", "partnerships-html"]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
         stdout.contains("html listing") && stdout.contains("11 entries"),
         "{stdout}"
     );
-    let none = tagfeed()
-        .arg("preview")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let none = run_in(dir.path(), &["preview"]);
     assert_eq!(none.status.code(), Some(2), "{:?}", texts(&none));
 }
 
@@ -282,11 +266,7 @@ fn the_preview_command_check_suggests_works_as_written() {
         crate::http::source("news", &server.url("/news/"), "")
     );
     std::fs::write(dir.path().join("my conf/feeds.toml"), config).unwrap();
-    let out = tagfeed()
-        .args(["check", "-c", "my conf/feeds.toml"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["check", "-c", "my conf/feeds.toml"]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let command = stdout

@@ -5,18 +5,23 @@ use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{HTML_SOURCE, TEXT_SOURCE, fixture, project, tagfeed, texts};
+use crate::support::{HTML_SOURCE, TEXT_SOURCE, fixture, project, run_in, tagfeed, texts};
 
-/// Runs tagfeed in `dir` with its stdout's reader already gone, as in `tagfeed … | head -1` once
-/// head has exited.
-fn with_stdout_closed(dir: &std::path::Path, args: &[&str]) -> Output {
-    let mut child = tagfeed()
+/// tagfeed started in `dir` with both outputs piped.
+fn spawned(dir: &std::path::Path, args: &[&str]) -> std::process::Child {
+    tagfeed()
         .args(args)
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs tagfeed in `dir` with its stdout's reader already gone, as in `tagfeed … | head -1` once
+/// head has exited.
+fn with_stdout_closed(dir: &std::path::Path, args: &[&str]) -> Output {
+    let mut child = spawned(dir, args);
     drop(child.stdout.take());
     child.wait_with_output().unwrap()
 }
@@ -90,21 +95,13 @@ fn logs_are_coloured_only_when_asked_or_on_a_terminal() {
 #[test]
 fn verbose_says_what_happened_to_a_file_source() {
     let dir = project(TEXT_SOURCE);
-    let first = tagfeed()
-        .args(["run", "-v"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let first = run_in(dir.path(), &["run", "-v"]);
     let (_, stderr) = texts(&first);
     assert!(
         stderr.contains("file read") && stderr.contains("entries=11"),
         "{stderr}"
     );
-    let again = tagfeed()
-        .args(["run", "-v"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let again = run_in(dir.path(), &["run", "-v"]);
     let (_, stderr) = texts(&again);
     assert!(
         stderr.contains("file unchanged since the last run"),
@@ -158,11 +155,7 @@ fn check_lists_exactly_the_files_a_run_writes() {
         std::fs::write(&toml, text).unwrap();
         let listed = paths_check_lists(dir.path());
         assert!(!dir.path().join("feeds").exists(), "check wrote nothing");
-        let run = tagfeed()
-            .arg("run")
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+        let run = run_in(dir.path(), &["run"]);
         assert_eq!(run.status.code(), Some(0), "{}", texts(&run).1);
         let mut written: Vec<String> = std::fs::read_dir(dir.path().join("feeds"))
             .unwrap()
@@ -176,18 +169,10 @@ fn check_lists_exactly_the_files_a_run_writes() {
 #[test]
 fn status_only_reads_and_is_quiet_when_asked() {
     let dir = project(TEXT_SOURCE);
-    let out = tagfeed()
-        .arg("status")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["status"]);
     let (stdout, _) = texts(&out);
     assert!(stdout.contains("partnerships  never run"), "{stdout}");
-    let quiet = tagfeed()
-        .args(["status", "-q"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let quiet = run_in(dir.path(), &["status", "-q"]);
     assert!(quiet.stdout.is_empty(), "{:?}", texts(&quiet));
     assert_eq!(
         quiet.status.code(),
@@ -212,13 +197,7 @@ fn status_only_reads_and_is_quiet_when_asked() {
 /// Spawns tagfeed in `dir`, returns the first stdout line (within 20 s) and the child.
 fn first_line(dir: &std::path::Path, args: &[&str]) -> (String, std::process::Child) {
     use std::io::BufRead as _;
-    let mut child = tagfeed()
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawned(dir, args);
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -248,11 +227,7 @@ fn serve_prints_its_address_on_stdout_even_when_quiet() {
         .unwrap_or_else(|| panic!("{line:?} {rest:?}"));
     assert!(addr.parse::<u16>().is_ok_and(|p| p > 0), "{line:?}");
     assert!(rest.0.is_empty() && rest.1.is_empty(), "{rest:?}");
-    let bad = tagfeed()
-        .args(["serve", "--listen", "nonsense"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let bad = run_in(dir.path(), &["serve", "--listen", "nonsense"]);
     assert_eq!(bad.status.code(), Some(2), "{:?}", texts(&bad));
     assert!(
         texts(&bad).1.contains("localhost:8080"),
@@ -303,11 +278,7 @@ fn the_daemon_logs_one_line_per_refresh_by_default() {
 #[test]
 fn json_logs_are_one_object_per_line() {
     let dir = project(TEXT_SOURCE);
-    let out = tagfeed()
-        .args(["run", "-v", "--log-format", "json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["run", "-v", "--log-format", "json"]);
     let (_, stderr) = texts(&out);
     let lines: Vec<Value> = stderr
         .lines()
@@ -330,11 +301,7 @@ fn check_quotes_titles_safely_and_shows_paths_as_people_write_them() {
         "timezone = \"America/New_York\"\ntitle = 'The \"Best\" News'",
     );
     let dir = project(&titled);
-    let out = tagfeed()
-        .arg("check")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["check"]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stdout.contains(r#"→ "The \"Best\" News""#), "{stdout}");
