@@ -72,9 +72,13 @@ fn unknown_key_names_line_column_and_key() {
         "{e}"
     );
     assert!(e.contains("help: did you mean `title`?"), "{e}");
-    let e = err(&with_source("[source.select]\nitem = \"li\"\nsumary = \".s\"\n"));
+    let e = err(&with_source(
+        "[source.select]\nitem = \"li\"\nsumary = \".s\"\n",
+    ));
     assert!(
-        e.contains("source[0].select.sumary: unknown key `sumary`\n  help: did you mean `summary`?"),
+        e.contains(
+            "source[0].select.sumary: unknown key `sumary`\n  help: did you mean `summary`?"
+        ),
         "{e}"
     );
 }

@@ -12,13 +12,12 @@ use super::error::{self, ConfigError};
 use super::raw::{
     Dur, RawFetch, RawMerge, RawOutput, RawSchedule, RawSelect, RawSource, RawStore, S,
 };
-use super::values::{count, positive, ratio, seconds};
+use super::values::{count, filter, positive, ratio, seconds};
 use super::{
     Config, DEFAULT_MAX_ITEMS, DEFAULT_STORE, Merge, Output, ScheduleSettings, StoreSettings,
 };
-use crate::date::{self, DateRules};
+use crate::date::DateRules;
 use crate::fetch::{FetchSettings, Overrides};
-use crate::filter::Filter;
 use crate::model::{OutputFormat, web_url as parse_web_url};
 use crate::schedule::Schedule;
 use crate::source::{
@@ -146,55 +145,6 @@ fn slug(
         );
     }
     Ok((name, span))
-}
-
-/// `include`, `exclude` and `since`; `since` is read with the source's date rules (its time zone).
-fn filter(
-    text: &str,
-    include: Option<Vec<S<String>>>,
-    exclude: Option<Vec<S<String>>>,
-    since: Option<S<String>>,
-    rules: &DateRules,
-) -> Result<Filter, ConfigError> {
-    let patterns = |list: Option<Vec<S<String>>>| -> Result<Vec<regex::Regex>, ConfigError> {
-        list.unwrap_or_default()
-            .into_iter()
-            .map(|p| {
-                regex::Regex::new(p.get_ref()).map_err(|e| {
-                    let first = e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                        .trim()
-                        .to_string();
-                    ConfigError::at(
-                        text,
-                        p.span(),
-                        format!("invalid regular expression {:?}: {first}", p.get_ref()),
-                    )
-                    .help("patterns use Rust regex syntax; (?i) makes one case-insensitive")
-                })
-            })
-            .collect()
-    };
-    let since = since
-        .map(|s| {
-            date::parse(s.get_ref(), rules).map_err(|e| {
-                ConfigError::at(
-                    text,
-                    s.span(),
-                    format!("cannot read date {:?}: {e}", s.get_ref()),
-                )
-                .help("write a date like \"2020-01-01\"")
-            })
-        })
-        .transpose()?;
-    Ok(Filter {
-        include: patterns(include)?,
-        exclude: patterns(exclude)?,
-        since,
-    })
 }
 
 fn merge(
