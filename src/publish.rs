@@ -13,6 +13,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 
 use serde::Serialize;
 
@@ -45,6 +46,9 @@ pub enum PublishError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// The renderer stopped on this feed (a fault in tagfeed); nothing of it was written.
+    #[error("rendering {0} failed unexpectedly (a fault in tagfeed); its old files are kept")]
+    Crashed(String),
 }
 
 /// One written (or unchanged) feed file.
@@ -74,34 +78,125 @@ pub fn feed(output: &Output, feed: Feed) -> Result<Vec<FileReport>, PublishError
 /// A temp file beside its place, and that place.
 type Staged = (tempfile::NamedTempFile, PathBuf);
 
-/// Feeds waiting to be rendered and files waiting to be put in place, all published together by
-/// [`Batch::finish`]. Dropping a batch unfinished deletes its temp files and leaves the old feeds.
-#[derive(Debug, Default)]
+/// Feeds being rendered and files waiting to be put in place, all published together by
+/// [`Batch::finish`]. Each feed is rendered (and its changed files staged) on a pool of threads as
+/// soon as it is added, while the caller goes on with the next source's store writes; `finish`
+/// waits for them. Dropping a batch unfinished waits for the renderers and deletes every temp
+/// file, leaving the old feeds.
+#[derive(Default)]
 pub struct Batch {
-    feeds: Vec<(Vec<FeedFile>, Feed)>,
+    /// Feeds added since the last `finish`: their results come back numbered.
+    sent: usize,
+    pool: Option<Pool>,
+    /// Feeds rendered here because no renderer thread could start.
+    inline: Vec<(usize, Published)>,
     pending: Vec<Staged>,
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("sent", &self.sent)
+            .field("pending", &self.pending.len())
+            .finish()
+    }
+}
+
+/// One feed's files, or why it was not published.
+type Published = Result<(Vec<FileReport>, Vec<Staged>), PublishError>;
+
+/// The rendering threads, one per core.
+struct Pool {
+    jobs: Option<mpsc::Sender<(usize, Vec<FeedFile>, Feed)>>,
+    results: mpsc::Receiver<(usize, Published)>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Pool {
+    fn new() -> Pool {
+        let (jobs, inbox) = mpsc::channel::<(usize, Vec<FeedFile>, Feed)>();
+        let (done, results) = mpsc::channel();
+        let inbox = Arc::new(Mutex::new(inbox));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = (0..cores)
+            .filter_map(|i| {
+                let (inbox, done) = (inbox.clone(), done.clone());
+                std::thread::Builder::new()
+                    .name(format!("tagfeed-render-{i}"))
+                    .spawn(move || render_jobs(&inbox, &done))
+                    .ok()
+            })
+            .collect();
+        Pool {
+            jobs: Some(jobs),
+            results,
+            workers,
+        }
+    }
+}
+
+/// A renderer's loop: until the batch is gone, take a feed, render and stage it, send it back. A
+/// panic in a renderer is that feed's error, never a lost result the batch would wait for.
+fn render_jobs(
+    inbox: &Mutex<mpsc::Receiver<(usize, Vec<FeedFile>, Feed)>>,
+    done: &mpsc::Sender<(usize, Published)>,
+) {
+    loop {
+        let job = match inbox.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok((i, files, feed)) = job else { return };
+        let attempt = std::panic::AssertUnwindSafe(|| publish_one(&files, &feed));
+        let result = std::panic::catch_unwind(attempt)
+            .unwrap_or_else(|_| Err(PublishError::Crashed(feed.name.clone())));
+        if done.send((i, result)).is_err() {
+            return;
+        }
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if let Some(mut pool) = self.pool.take() {
+            pool.jobs = None;
+            for w in pool.workers.drain(..) {
+                let _ = w.join();
+            }
+        }
+    }
 }
 
 impl Batch {
     /// Feeds and files waiting.
     pub fn len(&self) -> usize {
-        self.feeds.len() + self.pending.len()
+        self.sent + self.pending.len()
     }
 
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
-        self.feeds.is_empty() && self.pending.is_empty()
+        self.sent == 0 && self.pending.is_empty()
     }
 
-    /// Queues `feed` for every configured format. Returns its place in what
+    /// Starts rendering `feed` in every configured format. Returns its place in what
     /// [`Batch::finish`] returns.
     pub fn add(&mut self, output: &Output, feed: Feed) -> usize {
-        let files = output
+        let files: Vec<FeedFile> = output
             .files(&feed.name)
             .filter(|f| f.format.is_some())
             .collect();
-        self.feeds.push((files, feed));
-        self.feeds.len() - 1
+        let i = self.sent;
+        self.sent += 1;
+        let pool = self.pool.get_or_insert_with(Pool::new);
+        if let Some(jobs) = &pool.jobs
+            && let Err(mpsc::SendError((_, files, feed))) = jobs.send((i, files, feed))
+        {
+            // No renderer could start: render here, then, and keep the result for `finish`.
+            let result = publish_one(&files, &feed);
+            self.pool = None;
+            self.inline.push((i, result));
+        }
+        i
     }
 
     /// Stages `bytes` for `path` unless the file already holds exactly them.
@@ -111,14 +206,28 @@ impl Batch {
         Ok(outcome)
     }
 
-    /// Renders the queued feeds (on every core: rendering is pure), stages the files whose bytes
-    /// changed, makes them durable and puts them in place. Returns, per queued feed in order, its
-    /// files or why it was not published (a feed that cannot be rendered in every format writes
-    /// nothing); fails as a whole when the files cannot be put in place.
+    /// Waits for the feeds being rendered, makes the changed files durable and puts them in
+    /// place. Returns, per feed added since the last `finish` in order, its files or why it was
+    /// not published (a feed that cannot be rendered in every format writes nothing); fails as a
+    /// whole when the files cannot be put in place.
     pub fn finish(&mut self) -> Result<Vec<Result<Vec<FileReport>, PublishError>>, PublishError> {
-        let feeds = std::mem::take(&mut self.feeds);
-        let mut results = Vec::with_capacity(feeds.len());
-        for one in parallel_map(&feeds, |(files, feed)| publish_one(files, feed)) {
+        let sent = std::mem::take(&mut self.sent);
+        let mut slots: Vec<Option<Published>> = (0..sent).map(|_| None).collect();
+        for (i, result) in self.inline.drain(..) {
+            slots[i] = Some(result);
+        }
+        let missing = slots.iter().filter(|s| s.is_none()).count();
+        if let Some(pool) = &self.pool {
+            for _ in 0..missing {
+                let Ok((i, result)) = pool.results.recv() else {
+                    break;
+                };
+                slots[i] = Some(result);
+            }
+        }
+        let mut results = Vec::with_capacity(sent);
+        for slot in slots {
+            let one = slot.unwrap_or_else(|| Err(PublishError::Crashed("a feed".into())));
             results.push(one.map(|(reports, staged)| {
                 self.pending.extend(staged);
                 reports
@@ -181,30 +290,6 @@ fn publish_one(
         });
     }
     Ok((reports, staged))
-}
-
-/// `f` over `items` on up to every core, results in order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // A few items are not worth a thread.
-    let threads = cores.min(items.len().div_ceil(4)).max(1);
-    if threads == 1 {
-        return items.iter().map(&f).collect();
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| {
-                p.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }
 
 /// A temp file holding `bytes` beside `path`, unless `path` already holds exactly them.
@@ -396,5 +481,68 @@ mod tests {
         fs::create_dir(&c).unwrap();
         fs::write(c.join("inside"), "x").unwrap();
         assert!(matches!(batch.finish(), Err(PublishError::Write { .. })));
+    }
+
+    fn feed(name: &str) -> Feed {
+        let d = chrono::DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z").unwrap();
+        let entry = crate::model::Entry {
+            id: format!("urn:{name}:1"),
+            title: format!("{name} one"),
+            link: None,
+            published: Some(d),
+            first_seen: d,
+            updated: None,
+            summary: None,
+            categories: Vec::new(),
+            via: None,
+        };
+        Feed {
+            name: name.into(),
+            title: name.into(),
+            description: name.into(),
+            home_page: None,
+            author: "a".into(),
+            entries: vec![entry],
+        }
+    }
+
+    #[test]
+    fn feeds_rendered_on_the_pool_come_back_in_order_or_leave_nothing_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[output]\ndir = {:?}\nbase_url = \"https://f.example/\"\nformats = [\"rss\", \"json\"]\n\
+             [[source]]\nname = \"x\"\npath = \"x.txt\"\n",
+            dir.path().display().to_string()
+        );
+        let output = crate::config::parse(&text).unwrap().output;
+        let names: Vec<String> = (0..40).map(|i| format!("f{i}")).collect();
+        // Dropped unfinished: the renderers are waited for and every temp file goes.
+        let mut batch = Batch::default();
+        for n in &names {
+            batch.add(&output, feed(n));
+        }
+        drop(batch);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Finished: one result per feed, in the order added, every file in place.
+        let mut batch = Batch::default();
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(batch.add(&output, feed(n)), i);
+        }
+        let results = batch.finish().unwrap();
+        assert_eq!(results.len(), names.len());
+        for (n, r) in names.iter().zip(&results) {
+            let files = r.as_ref().unwrap();
+            assert_eq!(files[0].path, dir.path().join(format!("{n}.rss.xml")));
+            assert_eq!(files[1].path, dir.path().join(format!("{n}.json")));
+            assert!(files.iter().all(|f| f.outcome == WriteOutcome::Written));
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2 * names.len());
+        // The batch goes on after a finish; unchanged feeds write nothing.
+        batch.add(&output, feed("f0"));
+        let again = batch.finish().unwrap();
+        assert_eq!(
+            again[0].as_ref().unwrap()[0].outcome,
+            WriteOutcome::Unchanged
+        );
     }
 }

@@ -217,6 +217,10 @@ impl Store {
             .op(|| "switch to WAL mode".into())?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .op(|| "set synchronous mode".into())?;
+        // A run writes each source in a savepoint inside one transaction: the copies of pages
+        // it may have to undo stay in memory instead of a temp file (a few pages per source).
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .op(|| "keep temporary data in memory".into())?;
         schema::migrate(&mut conn)?;
         Ok(Store { conn })
     }
@@ -328,8 +332,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let what = || format!("write the entries of {source}");
-        let tx = self.conn.savepoint().op(what)?;
-        {
+        self.all_or_nothing(&what, |tx| {
             let mut seq: i64 = tx
                 .query_row(
                     "SELECT COALESCE(MAX(seq), 0) FROM entries WHERE source = ?1",
@@ -368,8 +371,8 @@ impl Store {
                 ])
                 .op(what)?;
             }
-        }
-        tx.commit().op(what)
+            Ok(())
+        })
     }
 
     /// The newest `limit` entries of `source`, newest first (page order among equal dates).
@@ -441,8 +444,7 @@ impl Store {
             return Ok(());
         }
         let what = || format!("write the entry ids of merge {feed}");
-        let tx = self.conn.savepoint().op(what)?;
-        {
+        self.all_or_nothing(&what, |tx| {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO aliases (feed, alias, id) VALUES (?1, ?2, ?3)",
@@ -451,8 +453,27 @@ impl Store {
             for (alias, id) in pairs {
                 stmt.execute(params![feed, alias, id]).op(what)?;
             }
+            Ok(())
+        })
+    }
+
+    /// Runs `write` inside a savepoint: all of its writes or none, also inside the run's open
+    /// transaction. The savepoint statements are prepared once (a run takes one per source).
+    fn all_or_nothing(
+        &mut self,
+        what: &impl Fn() -> String,
+        write: impl FnOnce(&Connection) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.exec("SAVEPOINT write", [], what)?;
+        match write(&self.conn) {
+            Ok(()) => self.exec("RELEASE write", [], what).map(|_| ()),
+            Err(e) => {
+                // Undo, then end the savepoint; the error that counts is the first one.
+                let _ = self.exec("ROLLBACK TO write", [], what);
+                let _ = self.exec("RELEASE write", [], what);
+                Err(e)
+            }
         }
-        tx.commit().op(what)
     }
 }
 
