@@ -149,7 +149,7 @@ fn a_failing_site_keeps_the_feed_and_the_store() {
     assert_eq!(status.status.code(), Some(1));
     assert!(
         stdout.contains("site  failing since")
-            && stdout.contains("(1 failed runs): no entries found"),
+            && stdout.contains("(1 failed run): no entries found"),
         "{stdout}"
     );
     assert!(stdout.contains("2 entries stored"), "{stdout}");

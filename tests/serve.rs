@@ -517,6 +517,11 @@ fn index_lists_every_feed_and_status_reports() {
     assert_eq!(v["ok"], false);
     assert_eq!(v["feeds"][0]["status"], "ok");
     assert_eq!(v["feeds"][1]["status"], "failing");
+    // Times for machines (RFC 3339), files as objects linked relative to the index.
+    let when = v["feeds"][0]["last_success"].as_str().unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(when).is_ok(), "{when}");
+    assert_eq!(v["feeds"][0]["files"][0]["href"], "partnerships.rss.xml");
+    assert_eq!(v["feeds"][0]["files"][0]["format"], "rss");
     // Metrics: what was asked so far, in the Prometheus text format.
     let metrics = get(&d.addr, "/metrics");
     assert_eq!(metrics.status, 200);

@@ -124,27 +124,9 @@ fn check_source(
     (report, true)
 }
 
-/// The command that previews source `name` as configured, runnable as printed: the config is
-/// named unless it is the default one.
+/// The command that previews source `name` as configured, runnable as printed.
 fn preview_command(g: &Global, name: &str) -> String {
-    let config = g.config.to_string_lossy();
-    let config = if config == tagfeed::config::DEFAULT_PATH {
-        String::new()
-    } else {
-        format!(" -c {}", quoted(&config))
-    };
-    format!("tagfeed{config} preview --source {name}")
-}
-
-/// A path as a shell word: quoted when it holds anything but plain characters.
-fn quoted(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+:,=@".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    format!("{} preview --source {name}", super::command(g))
 }
 
 /// What each merge will write (merges are built from the store, so there is nothing to read).

@@ -63,12 +63,9 @@ pub fn init(g: &Global, a: &InitArgs) -> anyhow::Result<Exit> {
     file.write_all(text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))?;
     if !g.quiet {
-        let c = match path.to_string_lossy() == tagfeed::config::DEFAULT_PATH {
-            true => String::new(),
-            false => format!(" -c {}", path.display()),
-        };
+        let c = super::command(g);
         outln!(
-            "wrote {}; next: set base_url, then `tagfeed{c} check` and `tagfeed{c} run`",
+            "wrote {}; next: set base_url, then `{c} check` and `{c} run`",
             path.display()
         );
     }

@@ -318,6 +318,22 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `tagfeed`, with `-c CONFIG` when the config is not the default one: the start of a command to
+/// suggest that works as written (the path quoted for the shell when it needs it).
+fn command(g: &Global) -> String {
+    let config = g.config.to_string_lossy();
+    if config == tagfeed::config::DEFAULT_PATH {
+        return "tagfeed".into();
+    }
+    let plain = config
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:,=@".contains(c));
+    match plain {
+        true => format!("tagfeed -c {config}"),
+        false => format!("tagfeed -c '{}'", config.replace('\'', r"'\''")),
+    }
+}
+
 /// A path as people read it: `config/../feeds` shown as `feeds`. Lexical only, for messages;
 /// the path used stays as configured.
 fn shown(path: &std::path::Path) -> String {

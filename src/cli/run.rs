@@ -97,7 +97,7 @@ pub fn run(g: &Global, a: &RunArgs) -> anyhow::Result<Exit> {
     };
     if !a.json {
         for o in &orphans {
-            errln!("warning: {}", orphan_line(o));
+            errln!("warning: {}", orphan_line(g, o));
         }
     }
     if a.json {
@@ -149,7 +149,7 @@ fn where_files_went(config: &tagfeed::config::Config, report: &refresh::RunRepor
 }
 
 /// What is kept of a feed gone from the config, and how to remove it.
-fn orphan_line(o: &refresh::Orphan) -> String {
+fn orphan_line(g: &Global, o: &refresh::Orphan) -> String {
     let mut kept = Vec::new();
     if o.entries > 0 {
         kept.push(format!("{} stored entries", o.entries));
@@ -162,9 +162,10 @@ fn orphan_line(o: &refresh::Orphan) -> String {
         kept.push("its run state".into());
     }
     format!(
-        "{} is no longer in the config; {} are kept. `tagfeed forget {}` removes them",
+        "{} is no longer in the config; {} are kept. `{} forget {}` removes them",
         o.name,
         kept.join(" and "),
+        super::command(g),
         o.name
     )
 }

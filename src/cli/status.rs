@@ -59,9 +59,14 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<Exit> {
             let since = |d: Option<DateTime<Utc>>| d.map_or("-".to_string(), |d| d.to_rfc3339());
             let detail = match *h {
                 "failing" => format!(
-                    "failing since {} ({} failed runs): {}",
+                    "failing since {} ({} failed run{}): {}",
                     since(st.failing_since),
                     st.consecutive_failures,
+                    if st.consecutive_failures == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
                     st.last_error.as_deref().unwrap_or("")
                 ),
                 "stale" => format!("stale: last success {}", since(st.last_success)),

@@ -288,8 +288,13 @@ fn head(s: &Source) -> Vec<String> {
             // Absolute: the config reads relative paths from its own folder, not from here.
             let p = std::path::absolute(p).unwrap_or_else(|_| p.clone());
             lines.push(format!("path = {}", q(&p.display().to_string())));
-            if let Some(page) = &s.page_url {
-                lines.push(format!("page_url = {}", q(page.as_str())));
+            match &s.page_url {
+                Some(page) => lines.push(format!("page_url = {}", q(page.as_str()))),
+                // A saved page's relative links need the address it was saved from.
+                None => lines.push(
+                    "# page_url = \"https://…\"   # the listing's address: its relative links resolve against it"
+                        .into(),
+                ),
             }
         }
     }

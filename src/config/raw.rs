@@ -327,6 +327,14 @@ fn from_toml(text: &str, e: &toml::de::Error) -> ConfigError {
         .and_then(|rest| rest.split_once(", expected "));
     match kind {
         Some((found, wanted)) => {
+            // serde's names for TOML's kinds of value, in the words of a TOML file.
+            let wanted = match wanted {
+                "a sequence" => "a list, e.g. [\"a\", \"b\"]",
+                "a boolean" => "true or false",
+                "a string" => "text in quotes, e.g. \"x\"",
+                other => other,
+            };
+            let found = found.replace("sequence", "list").replace("map", "table");
             ConfigError::at(text, span, format!("expected {wanted}; found {found}"))
         }
         None => ConfigError::at(text, span, message),

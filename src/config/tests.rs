@@ -153,11 +153,27 @@ fn bad_values_are_named() {
     );
     let e = err(&with_source("day_first = \"yes\"\n"));
     assert!(
-        e.contains("source[0].day_first") && e.contains("expected a boolean"),
+        e.contains("source[0].day_first: expected true or false; found string \"yes\""),
         "{e}"
     );
     let e = err("[output]\nbase_url = \"feeds/\"\n[[source]]\nname = \"a\"\npath = \"a\"\n");
     assert!(e.contains("config:2:12: output.base_url"), "{e}");
+    assert!(e.contains("the public URL of the feed folder"), "{e}");
+    let e = err(&with_source("categories = \"News\"\n"));
+    assert!(
+        e.contains("expected a list, e.g. [\"a\", \"b\"]; found string \"News\""),
+        "{e}"
+    );
+    let e = err(&format!("{}timeout = 0\n", with_source("")));
+    assert!(e.contains("source[0].timeout: must be more than 0"), "{e}");
+    // A merge of a source whose name is invalid is not pointed to that invalid name.
+    let e = parse(
+        "[output]\nbase_url = \"https://f.org/\"\n[[source]]\nname = \"Bad Name\"\npath = \"a\"\n\
+         [[merge]]\nname = \"m\"\nsources = [\"bad-name\"]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(!e.contains("did you mean \"Bad Name\""), "{e}");
 }
 
 #[test]

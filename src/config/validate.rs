@@ -55,6 +55,15 @@ pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
         .iter()
         .filter_map(|s| s.get_ref().name.as_ref().map(|n| n.get_ref().clone()))
         .collect();
+    // What a merge may be pointed to instead: names that are valid (a wrong one is reported).
+    let valid: Vec<String> = source_names
+        .iter()
+        .filter(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+        .cloned()
+        .collect();
     // Checked with hashed look-ups: a config of thousands of sources loads in linear time.
     let mut names: HashMap<String, usize> = HashMap::new();
     let mut sources: Vec<Source> = Vec::new();
@@ -70,9 +79,7 @@ pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
     let known: HashSet<&str> = source_names.iter().map(String::as_str).collect();
     let mut merges: Vec<Merge> = Vec::new();
     for (i, m) in raw.merge.into_iter().enumerate() {
-        if let Some((merge, name_span)) =
-            keep(&mut errors, merge(text, m, i, &source_names, &known))
-        {
+        if let Some((merge, name_span)) = keep(&mut errors, merge(text, m, i, &valid, &known)) {
             keep(
                 &mut errors,
                 unique_name(text, &mut names, &merge.name, name_span),
@@ -207,7 +214,9 @@ fn output(text: &str, o: S<RawOutput>) -> Result<Output, ConfigError> {
             .key("output.base_url")
             .help("the public URL of the feed folder, e.g. \"https://feeds.example.org/\"; feed readers need absolute self links"));
     };
-    let mut base_url = web_url(text, &b)?;
+    let mut base_url = web_url(text, &b).map_err(|e| {
+        e.help("the public URL of the feed folder, e.g. \"https://feeds.example.org/\"")
+    })?;
     if !base_url.path().ends_with('/') {
         base_url.set_path(&format!("{}/", base_url.path()));
     }
@@ -268,8 +277,8 @@ fn fetch(text: &str, f: Option<S<RawFetch>>) -> Result<FetchSettings, ConfigErro
     };
     Ok(FetchSettings {
         user_agent: user_agent(text, f.user_agent)?.unwrap_or(d.user_agent),
-        timeout: seconds(f.timeout).unwrap_or(d.timeout),
-        connect_timeout: seconds(f.connect_timeout).unwrap_or(d.connect_timeout),
+        timeout: not_zero(text, f.timeout)?.unwrap_or(d.timeout),
+        connect_timeout: not_zero(text, f.connect_timeout)?.unwrap_or(d.connect_timeout),
         max_body: positive(text, f.max_body)?.map_or(d.max_body, |n| n as u64),
         min_delay: seconds(f.min_delay).unwrap_or(d.min_delay),
         concurrency: positive(text, f.concurrency)?.unwrap_or(d.concurrency),
@@ -351,6 +360,17 @@ fn web_url(text: &str, s: &S<String>) -> Result<Url, ConfigError> {
         )
         .help("write the full address, e.g. \"https://www.example.org/news/tag/x/\"")
     })
+}
+
+/// A timeout: 0 would fail every request at once.
+fn not_zero(text: &str, v: Option<S<Dur>>) -> Result<Option<Duration>, ConfigError> {
+    match v {
+        Some(v) if v.get_ref().0.is_zero() => {
+            Err(ConfigError::at(text, v.span(), "must be more than 0")
+                .help("a timeout of 0 fails every request at once; e.g. 30 or \"30s\""))
+        }
+        other => Ok(seconds(other)),
+    }
 }
 
 /// `path` or `url`, exactly one.
@@ -483,6 +503,7 @@ fn source(
     let max_pages = keep(e, positive(text, s.max_pages)).flatten().unwrap_or(1);
     let max_items = keep(e, positive(text, s.max_items)).flatten();
     let user_agent = keep(e, user_agent(text, s.user_agent)).flatten();
+    let timeout = keep(e, not_zero(text, s.timeout)).flatten();
     let backfill_pages = keep(e, positive(text, s.backfill_pages)).flatten();
     let keep_days = keep(e, positive(text, s.keep_days)).flatten();
     let keep_items = keep(e, positive(text, s.keep_items)).flatten();
@@ -511,7 +532,7 @@ fn source(
         preset,
         fetch: Overrides {
             user_agent,
-            timeout: seconds(s.timeout),
+            timeout,
             respect_robots: s.respect_robots.unwrap_or(defaults.fetch.respect_robots),
             private_ok: defaults.fetch.private_ok,
         },

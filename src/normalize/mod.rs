@@ -43,7 +43,8 @@ pub struct Context<'a> {
 }
 
 /// The advice for a configured source's unresolvable relative links.
-pub const SET_PAGE_URL: &str = "set `page_url` for this source";
+pub const SET_PAGE_URL: &str =
+    "set `page_url` for this source (`--page-url URL` with preview and suggest)";
 
 /// Dates before this are placeholders or parse accidents, not listing dates.
 fn earliest_plausible() -> DateTime<Utc> {

@@ -126,8 +126,13 @@ pub(super) fn write_opml(
             .output
             .url_of(&config.output.preferred().file_name(name))
     };
+    // Only feeds that have been written: a reader must not subscribe to a 404.
+    let written = |name: &str| {
+        let file = config.output.preferred().file_name(name);
+        config.output.dir.join(file).is_file()
+    };
     let mut outlines = Vec::new();
-    for s in &config.sources {
+    for s in config.sources.iter().filter(|s| written(&s.name)) {
         let p = source_provenance(config, store, &s.name)?;
         outlines.push(Outline {
             description: s.description.clone().unwrap_or_else(|| p.title.clone()),
@@ -136,7 +141,7 @@ pub(super) fn write_opml(
             html_url: p.home,
         });
     }
-    for m in &config.merges {
+    for m in config.merges.iter().filter(|m| written(&m.name)) {
         outlines.push(Outline {
             title: m.title.clone(),
             description: m.description.clone().unwrap_or_else(|| m.title.clone()),
@@ -144,9 +149,13 @@ pub(super) fn write_opml(
             html_url: None,
         });
     }
+    let file = config.output.opml();
+    if outlines.is_empty() {
+        // OPML needs at least one outline; with no feed written yet there is nothing to list.
+        return Ok((file.path, WriteOutcome::Unchanged));
+    }
     let body = opml::render(&config.output.title, &outlines)
         .map_err(|e| RefreshError::Publish(e.into()))?;
-    let file = config.output.opml();
     let outcome = publish::write_if_changed(&file.path, body.as_bytes())?;
     Ok((file.path, outcome))
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::ServeState;
@@ -25,12 +25,27 @@ struct Row {
     title: String,
     status: Health,
     entries: Option<usize>,
-    /// The feed's own date (its newest entry).
-    updated: Option<String>,
-    last_success: Option<String>,
-    failing_since: Option<String>,
+    /// The feed's own date (its newest entry). Times are RFC 3339 in the JSON.
+    updated: Option<DateTime<Utc>>,
+    last_success: Option<DateTime<Utc>>,
+    failing_since: Option<DateTime<Utc>>,
     error: Option<String>,
-    files: Vec<(OutputFormat, String)>,
+    files: Vec<FileLink>,
+}
+
+/// One of a feed's files, linked relative to the index.
+#[derive(Debug, Serialize)]
+struct FileLink {
+    format: OutputFormat,
+    href: String,
+}
+
+/// A time as the index page shows it.
+fn shown(d: Option<DateTime<Utc>>) -> String {
+    d.map_or_else(
+        || "-".into(),
+        |d| d.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 /// Every feed's state from the store (`None`: nothing has run yet).
@@ -56,24 +71,26 @@ fn rows(config: &Config, store: Option<&Store>) -> Result<Vec<Row>, StoreError> 
             Some(s) => feed_title(s, st.heading.as_deref()),
             None => title.unwrap_or_else(|| name.to_string()),
         };
-        let ts = |d: Option<chrono::DateTime<Utc>>| {
-            d.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-        };
         out.push(Row {
             name: name.to_string(),
             kind,
             title,
             status: st.health(now, config.store.stale_after),
             entries: st.feed_entries,
-            updated: ts(st.feed_updated),
-            last_success: ts(st.last_success),
-            failing_since: ts(st.failing_since),
+            updated: st.feed_updated,
+            last_success: st.last_success,
+            failing_since: st.failing_since,
             error: st.last_error.filter(|_| st.consecutive_failures > 0),
             // Relative to the index, so it works on localhost as well as behind base_url.
             files: config
                 .output
                 .files(name)
-                .filter_map(|f| Some((f.format?, f.path.file_name()?.to_str()?.to_string())))
+                .filter_map(|f| {
+                    Some(FileLink {
+                        format: f.format?,
+                        href: f.path.file_name()?.to_str()?.to_string(),
+                    })
+                })
                 .collect(),
         });
     }
@@ -154,26 +171,24 @@ fn render(config: &Config, rows: &[Row]) -> String {
     let mut links = String::new();
     let mut body = String::new();
     for r in rows {
-        for (f, url) in &r.files {
+        for f in &r.files {
             links.push_str(&format!(
                 "<link rel=\"alternate\" type=\"{}\" title=\"{} ({})\" href=\"{}\">\n",
-                f.media_type(),
+                f.format.media_type(),
                 e(&r.title),
-                f.label(),
-                e(url)
+                f.format.label(),
+                e(&f.href)
             ));
         }
         let formats: Vec<String> = r
             .files
             .iter()
-            .map(|(f, url)| format!("<a href=\"{}\">{}</a>", e(url), f.label()))
+            .map(|f| format!("<a href=\"{}\">{}</a>", e(&f.href), f.format.label()))
             .collect();
         let status = match (&r.status, &r.error) {
-            (Health::Failing, Some(err)) => format!(
-                "failing since {}: {}",
-                r.failing_since.as_deref().unwrap_or("?"),
-                e(err)
-            ),
+            (Health::Failing, Some(err)) => {
+                format!("failing since {}: {}", shown(r.failing_since), e(err))
+            }
             (s, _) => s.as_str().to_string(),
         };
         body.push_str(&format!(
@@ -184,8 +199,8 @@ fn render(config: &Config, rows: &[Row]) -> String {
             r.kind,
             formats.join(" · "),
             r.entries.map_or("-".into(), |n| n.to_string()),
-            r.updated.as_deref().unwrap_or("-"),
-            r.last_success.as_deref().unwrap_or("-"),
+            shown(r.updated),
+            shown(r.last_success),
             status,
         ));
     }

@@ -85,6 +85,12 @@ fn a_source_removed_from_the_config_is_kept_until_forgotten() {
     // forget refuses what the config still has, and names what it does not know.
     assert_eq!(run(&["forget", "partnerships"]).0, Some(2));
     assert_eq!(run(&["forget", "never-was"]).0, Some(1));
+    let (code, _, stderr) = run(&["forget", "partnership-html"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("did you mean partnerships-html?"),
+        "{stderr}"
+    );
     let (code, stdout, stderr) = run(&["forget", "partnerships-html"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
@@ -357,4 +363,59 @@ fn help_puts_global_options_apart_and_names_formats_for_what_they_are() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn hints_name_the_config_they_need_and_opml_lists_only_written_feeds() {
+    // A config away from the default path: the hints carry `-c`, so they work as written.
+    let dir = project(&format!("{TEXT_SOURCE}{HTML_SOURCE}"));
+    std::fs::rename(dir.path().join("config"), dir.path().join("conf")).unwrap();
+    let c = ["-c", "conf/tagfeed.toml"];
+    let run = |args: &[&str]| {
+        let out = tagfeed()
+            .args(c)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        texts(&out)
+    };
+    run(&["run"]);
+    let toml = dir.path().join("conf/tagfeed.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, text.replace(HTML_SOURCE, "")).unwrap();
+    let (_, stderr) = run(&["run"]);
+    assert!(
+        stderr.contains("`tagfeed -c conf/tagfeed.toml forget partnerships-html` removes them"),
+        "{stderr}"
+    );
+    // A source that never worked is not offered to feed readers in feeds.opml.
+    let broken = format!(
+        "{}\n[[source]]\nname = \"missing\"\npath = \"nowhere.html\"\n",
+        text.replace(HTML_SOURCE, "")
+    );
+    std::fs::write(&toml, broken).unwrap();
+    run(&["run"]);
+    let opml = std::fs::read_to_string(dir.path().join("feeds/feeds.opml")).unwrap();
+    assert!(opml.contains("partnerships.rss.xml"), "{opml}");
+    assert!(!opml.contains("missing.rss.xml"), "{opml}");
+}
+
+#[test]
+fn suggest_on_a_saved_page_leaves_room_for_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tag.html"), TAG_PAGE).unwrap();
+    let out = tagfeed()
+        .args(["suggest", "tag.html"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("# page_url = \"https://…\""), "{stdout}");
+    assert!(stderr.contains("--page-url URL"), "{stderr}");
+    // The block, with the placeholder as it is, is a valid source.
+    let block = &stdout[stdout.find("[[source]]").unwrap()..];
+    let config = format!("[output]\nbase_url = \"https://f.example/\"\n{block}");
+    tagfeed::config::parse(&config).unwrap_or_else(|e| panic!("{e}\n{config}"));
 }
