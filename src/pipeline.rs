@@ -309,11 +309,12 @@ pub fn empty_reason(source: &Source, read: &Read) -> String {
     let item = item_selector(source, read);
     match (read.format, found) {
         (Format::Html, 0) => format!(
-            "no entries found: {} matched nothing; the page may have changed (try `tagfeed \
-             preview` on it)",
+            "no entries found: {} matched nothing; the page may have changed (`tagfeed preview \
+             --source {}` shows what would match)",
             item.map_or("the item selector".to_string(), |i| format!(
                 "the item selector {i:?}"
-            ))
+            )),
+            source.name
         ),
         (Format::Text, 0) => "no entries found: no line of the listing reads as a date".into(),
         (_, n) => format!("{n} entries found, but none usable (see the warnings above)"),

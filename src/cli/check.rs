@@ -35,6 +35,14 @@ pub fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<Exit> {
             config.output.base_url
         );
     }
+    if !g.quiet && is_example(&config.output.base_url) {
+        errln!(
+            "warning: base_url {} is an example address (RFC 2606): feed readers find no feed \
+             there; set it to the public URL of {}",
+            config.output.base_url,
+            super::shown(&config.output.dir)
+        );
+    }
     for s in &config.sources {
         let (report, ok) = check_source(g, a, &config, s, now);
         failed += usize::from(!ok);
@@ -122,6 +130,18 @@ fn check_source(
         "warnings": read.normalized.warnings, "files": files,
     });
     (report, true)
+}
+
+/// Whether `url` is on a name reserved for examples (`example.org`, `feeds.example.com`, `x.test`…):
+/// a config still holding `init`'s placeholder.
+fn is_example(url: &url::Url) -> bool {
+    let host = url.host_str().unwrap_or_default().trim_end_matches('.');
+    ["example.org", "example.com", "example.net"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|t| host.ends_with(t))
 }
 
 /// The command that previews source `name` as configured, runnable as printed.

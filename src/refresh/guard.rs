@@ -38,8 +38,8 @@ pub(super) fn check(
     };
     Err(RefreshError::Guard(format!(
         "{matched} ({why}): the page may have changed its layout, so the feed is kept as it \
-         was; check with `tagfeed preview`, and if the page is right publish with `tagfeed run \
-         --force {}`",
-        source.name
+         was; check with `tagfeed preview --source {}`, and if the page is right publish with \
+         `tagfeed run --force {}`",
+        source.name, source.name
     )))
 }

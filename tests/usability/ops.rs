@@ -25,6 +25,11 @@ fn init_writes_a_starter_config_that_passes_check_and_never_overwrites() {
     assert!(stdout.contains("wrote config/tagfeed.toml"), "{stdout}");
     let (code, _, stderr) = run(&["check"]);
     assert_eq!(code, Some(0), "{stderr}");
+    // Valid, but the placeholder address is worth a word.
+    assert!(
+        stderr.contains("warning: base_url https://feeds.example.org/ is an example address"),
+        "{stderr}"
+    );
     let before = std::fs::read(dir.path().join("config/tagfeed.toml")).unwrap();
     let (code, _, stderr) = run(&["init"]);
     assert_eq!(code, Some(2), "{stderr}");
