@@ -20,7 +20,7 @@ struct Outcome {
 /// One label: the HTTP status code sent.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Code {
-    code: String,
+    code: u16,
 }
 
 /// One label: the feed.
@@ -127,11 +127,8 @@ impl Metrics {
 
     /// The server answered a request with `status` after `took`.
     pub fn request(&self, status: u16, took: Duration) {
-        self.requests
-            .get_or_create(&Code {
-                code: status.to_string(),
-            })
-            .inc();
+        // A number label: counting a request allocates nothing.
+        self.requests.get_or_create(&Code { code: status }).inc();
         self.latency.observe(took.as_secs_f64());
     }
 
