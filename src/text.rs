@@ -314,6 +314,28 @@ fn is_block(name: &str) -> bool {
     )
 }
 
+/// The candidate most like a misspelt `word` (case-insensitive edit distance, normalized to 0–1),
+/// when it is at least `min` alike: the one rule behind every "did you mean" (config keys, time
+/// zones, feed names, selectors). Ties go to the first in sort order, so the answer is the same
+/// whatever order the candidates come in.
+pub fn nearest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    min: f64,
+) -> Option<&'a str> {
+    let word = word.trim().to_lowercase();
+    candidates
+        .map(|c| {
+            (
+                strsim::normalized_damerau_levenshtein(&word, &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|(score, _)| *score >= min)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,14 +35,7 @@ pub fn forget(g: &Global, a: &ForgetArgs) -> anyhow::Result<Exit> {
         let files = tagfeed::refresh::files_of(&config.output.dir, name);
         if files.is_empty() && !stored.contains(name) {
             let gone = tagfeed::refresh::orphans(&config, &store)?;
-            let near = gone
-                .iter()
-                .map(|o| o.name.as_str())
-                .filter(|o| strsim::normalized_damerau_levenshtein(o, name) >= 0.7)
-                .max_by(|a, b| {
-                    let score = |x: &str| strsim::normalized_damerau_levenshtein(x, name);
-                    score(a).total_cmp(&score(b))
-                });
+            let near = tagfeed::text::nearest(name, gone.iter().map(|o| o.name.as_str()), 0.7);
             let hint = match near {
                 Some(n) => format!("; did you mean {n}?"),
                 None if gone.is_empty() => "; no feed gone from the config is kept".into(),

@@ -125,27 +125,16 @@ impl ConfigError {
     }
 }
 
-fn clamp(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// The candidate closest to a misspelt `word` (`timezon` → `timezone`, `Europe/Londn` →
-/// `Europe/London`), when one is close enough to be what was meant.
+/// The config's "did you mean": a candidate at least 70 % alike.
 pub(crate) fn nearest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let word = word.to_lowercase();
-    candidates
-        .map(|c| {
-            (
-                strsim::normalized_damerau_levenshtein(&word, &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|(score, _)| *score >= 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    crate::text::nearest(word, candidates, 0.7)
+}
+
+fn clamp(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// 1-based line and column (in characters) of a byte offset.

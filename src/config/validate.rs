@@ -58,10 +58,7 @@ pub(crate) fn config(text: &str) -> Result<Config, ConfigError> {
     // What a merge may be pointed to instead: names that are valid (a wrong one is reported).
     let valid: Vec<String> = source_names
         .iter()
-        .filter(|n| {
-            n.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        })
+        .filter(|n| is_slug(n))
         .cloned()
         .collect();
     // Checked with hashed look-ups: a config of thousands of sources loads in linear time.
@@ -127,6 +124,14 @@ fn unique_name(
     Ok(())
 }
 
+/// Lowercase letters, digits and '-': what a feed's file name may be made of.
+fn is_slug(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// A `name` key: present and a slug.
 fn slug(
     text: &str,
@@ -140,11 +145,7 @@ fn slug(
     })?;
     let span = name.span();
     let name = name.into_inner();
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if !is_slug(&name) {
         return Err(
             ConfigError::at(text, span, format!("{name:?} is not a valid name")).help(
                 "use lowercase letters, digits and '-' only (it becomes the feed's file name)",

@@ -148,18 +148,11 @@ fn names(el: ElementRef<'_>) -> Vec<String> {
     out
 }
 
-/// The candidate most like `wanted` (case-insensitive edit distance), if it is alike enough.
+/// The selector found most like `wanted` (half alike at least), other than `wanted` itself.
 fn nearest(wanted: &str, found: &HashMap<String, usize>) -> Option<(String, usize)> {
-    let wanted = wanted.trim().to_lowercase();
-    found
-        .iter()
-        .map(|(name, n)| {
-            let score = strsim::normalized_damerau_levenshtein(&wanted, &name.to_lowercase());
-            (score, name, *n)
-        })
-        .filter(|(score, name, _)| *score >= 0.5 && **name != wanted)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, name, n)| (name.clone(), n))
+    let other = |name: &&String| !name.eq_ignore_ascii_case(wanted.trim());
+    let near = crate::text::nearest(wanted, found.keys().filter(other).map(String::as_str), 0.5)?;
+    Some((near.to_string(), found[near]))
 }
 
 #[cfg(test)]
